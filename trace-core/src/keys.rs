@@ -1,0 +1,209 @@
+//! Ed25519 keys and signatures as parsed newtypes, and the secret-key file format.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ed25519_dalek::{Signer, VerifyingKey};
+
+use crate::error::{ParseError, VerifyError};
+use crate::ids::parse_hex32;
+
+/// An ed25519 public key that decompresses to a curve point and is not of small order.
+///
+/// Actors are named by their public key; shown as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode)]
+pub struct PublicKey([u8; 32]);
+
+impl PublicKey {
+    /// Checks that `bytes` is a usable ed25519 public key.
+    pub fn from_bytes(bytes: [u8; 32]) -> Result<PublicKey, ParseError> {
+        let vk = VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| ParseError::new("public key", hex::encode(bytes), "not a point on the curve"))?;
+        if vk.is_weak() {
+            return Err(ParseError::new("public key", hex::encode(bytes), "a weak (small-order) key"));
+        }
+        Ok(PublicKey(bytes))
+    }
+
+    /// The raw 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The first eight hex digits, for people (never for lookups).
+    pub fn short(&self) -> String {
+        hex::encode(&self.0[..4])
+    }
+
+    /// Verifies `signature` over `message` with the strict rules (no malleable or small-order inputs).
+    pub fn verify_strict(&self, message: &[u8], signature: &Signature) -> Result<(), VerifyError> {
+        let vk = self.verifying_key();
+        let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
+        vk.verify_strict(message, &sig).map_err(|_| VerifyError::BadSignature { author: *self })
+    }
+
+    /// The dalek verifying key. The bytes were checked at construction, so decompression succeeds.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        match VerifyingKey::from_bytes(&self.0) {
+            Ok(vk) => vk,
+            Err(_) => unreachable!("PublicKey holds only bytes that decompressed at construction"),
+        }
+    }
+}
+
+impl<C> bincode::Decode<C> for PublicKey {
+    fn decode<D: bincode::de::Decoder<Context = C>>(d: &mut D) -> Result<Self, bincode::error::DecodeError> {
+        let bytes: [u8; 32] = bincode::Decode::decode(d)?;
+        PublicKey::from_bytes(bytes).map_err(|e| bincode::error::DecodeError::OtherString(e.to_string()))
+    }
+}
+bincode::impl_borrow_decode!(PublicKey);
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", hex::encode(self.0))
+    }
+}
+
+impl FromStr for PublicKey {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        PublicKey::from_bytes(parse_hex32(s.trim(), "public key")?)
+    }
+}
+
+impl serde::Serialize for PublicKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A 64-byte ed25519 signature, shown as 128 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode)]
+pub struct Signature(pub [u8; 64]);
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", hex::encode(self.0))
+    }
+}
+
+impl FromStr for Signature {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        let mut out = [0u8; 64];
+        hex::decode_to_slice(s.trim(), &mut out)
+            .map_err(|_| ParseError::new("signature", s, "expected 128 hex digits"))?;
+        Ok(Signature(out))
+    }
+}
+
+impl serde::Serialize for Signature {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Signature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A secret signing key. Its `Debug` output never shows the secret.
+#[derive(Clone)]
+pub struct SecretKey {
+    inner: ed25519_dalek::SigningKey,
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey(public {})", self.public())
+    }
+}
+
+const KEY_FILE_HEADER: &str = "trace secret key v1";
+
+impl SecretKey {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Result<SecretKey, std::io::Error> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(SecretKey::from_seed(seed))
+    }
+
+    /// The key for a 32-byte seed (RFC 8032 private key). Used by tests and golden vectors.
+    pub fn from_seed(seed: [u8; 32]) -> SecretKey {
+        SecretKey { inner: ed25519_dalek::SigningKey::from_bytes(&seed) }
+    }
+
+    /// The 32-byte seed.
+    pub fn seed(&self) -> [u8; 32] {
+        self.inner.to_bytes()
+    }
+
+    /// The public half.
+    pub fn public(&self) -> PublicKey {
+        // A key derived from a seed is a valid, non-weak point (it is a multiple of the base point).
+        PublicKey(self.inner.verifying_key().to_bytes())
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        Signature(self.inner.sign(message).to_bytes())
+    }
+
+    /// The key file text: a header line, the public key, the secret seed, each on its own line.
+    pub fn to_file_text(&self) -> String {
+        format!(
+            "{KEY_FILE_HEADER}\n# Keep this file secret: it signs records in your name.\npublic {}\nsecret {}\n",
+            self.public(),
+            hex::encode(self.seed())
+        )
+    }
+
+    /// Parses key file text written by [`SecretKey::to_file_text`], checking the public line matches.
+    pub fn from_file_text(text: &str) -> Result<SecretKey, ParseError> {
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
+        if lines.next().map(str::trim) != Some(KEY_FILE_HEADER) {
+            return Err(ParseError::new("key file", "", format!("first line must be '{KEY_FILE_HEADER}'")));
+        }
+        let mut public = None;
+        let mut secret = None;
+        for line in lines {
+            match line.split_once(' ') {
+                Some(("public", v)) => public = Some(v.trim().parse::<PublicKey>()?),
+                Some(("secret", v)) => secret = Some(parse_hex32(v.trim(), "secret key")?),
+                _ => return Err(ParseError::new("key file", line, "unexpected line")),
+            }
+        }
+        let seed = secret.ok_or_else(|| ParseError::new("key file", "", "no 'secret' line"))?;
+        let key = SecretKey::from_seed(seed);
+        if let Some(p) = public {
+            if p != key.public() {
+                return Err(ParseError::new("key file", p.to_string(), "public line does not match the secret"));
+            }
+        }
+        Ok(key)
+    }
+}

@@ -1,0 +1,168 @@
+//! Read-only queries over a ledger's indices. Each walks only the index entries of its answer: history is a
+//! prefix scan of one batch's `h` keys, lineage walks `p`/`c` edges breadth-first, so the cost grows with the
+//! answer, never with the ledger.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::encoding;
+use crate::error::Error;
+use crate::ids::{BatchId, RecordId};
+use crate::keys::PublicKey;
+use crate::ledger::Ledger;
+use crate::record::LogEntry;
+use crate::schema;
+use crate::state::{BatchState, Holding, StateRead};
+use crate::store::prefix_range;
+
+/// A batch reached by a lineage walk, with its distance from the start.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reached {
+    /// The batch or input lot.
+    pub batch: BatchState,
+    /// Edges from the start batch.
+    pub depth: u32,
+}
+
+/// The batches an input lot reached and who holds them now: a recall's reach.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecallImpact {
+    /// The lot or batch whose reach this is.
+    pub source: BatchState,
+    /// Every descendant.
+    pub reached: Vec<Reached>,
+    /// Holders with what they hold of affected batches (holdings and shipments in transit to them).
+    pub holders: Vec<ImpactHolder>,
+}
+
+/// One holder affected by a recall.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImpactHolder {
+    /// The holder's key.
+    pub holder: PublicKey,
+    /// Its name, when admitted.
+    pub name: String,
+    /// Affected batches it holds or has in transit to it.
+    pub batches: Vec<BatchId>,
+}
+
+/// Direction of a lineage walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Toward ancestors: to the farm and its inputs.
+    Back,
+    /// Toward descendants: to the market stall.
+    Forward,
+}
+
+impl Ledger {
+    /// Every record on a batch, oldest first (registration, inputs, inspections, custody, ...).
+    pub fn history(&self, id: BatchId) -> Result<Vec<LogEntry>, Error> {
+        let (from, to) = prefix_range(&schema::history_prefix(id));
+        let keys = self.store().range(&from, &to, usize::MAX)?;
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k))).collect()
+    }
+
+    /// Every batch and input lot reachable from `start` in `direction`, breadth-first, without `start`.
+    pub fn lineage(&self, start: BatchId, direction: Direction) -> Result<Vec<Reached>, Error> {
+        let prefix = |id| match direction {
+            Direction::Back => schema::parents_prefix(id),
+            Direction::Forward => schema::children_prefix(id),
+        };
+        let mut seen = BTreeSet::from([start]);
+        let mut queue = VecDeque::from([(start, 0u32)]);
+        let mut out = Vec::new();
+        while let Some((id, depth)) = queue.pop_front() {
+            let (from, to) = prefix_range(&prefix(id));
+            for (k, _) in self.store().range(&from, &to, usize::MAX)? {
+                let Some(next) = BatchId::from_value(schema::tail_u64(&k)) else { continue };
+                if !seen.insert(next) {
+                    continue;
+                }
+                let batch = self.batch(next)?.ok_or_else(|| Error::Corrupt {
+                    index: u64::MAX,
+                    why: format!("lineage edge to missing batch {next}"),
+                })?;
+                out.push(Reached { batch, depth: depth + 1 });
+                queue.push_back((next, depth + 1));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every descendant of a lot or batch and who holds each now.
+    pub fn recall_impact(&self, source: BatchId) -> Result<RecallImpact, Error> {
+        let src = self.batch(source)?.ok_or_else(|| Error::NotFound(format!("batch {source}")))?;
+        let reached = self.lineage(source, Direction::Forward)?;
+        let mut by_holder: BTreeMap<PublicKey, BTreeSet<BatchId>> = BTreeMap::new();
+        for b in std::iter::once(&src).chain(reached.iter().map(|r| &r.batch)) {
+            for Holding { holder, quantity } in &b.holdings {
+                if !quantity.is_zero() {
+                    by_holder.entry(*holder).or_default().insert(b.id);
+                }
+            }
+            for t in &b.in_transit {
+                by_holder.entry(t.to).or_default().insert(b.id);
+            }
+        }
+        let mut holders = Vec::with_capacity(by_holder.len());
+        for (holder, batches) in by_holder {
+            let name = self.actor(&holder)?.map(|a| a.name).unwrap_or_default();
+            holders.push(ImpactHolder { holder, name, batches: batches.into_iter().collect() });
+        }
+        Ok(RecallImpact { source: src, reached, holders })
+    }
+
+    /// The batch carrying a GTIN and lot, if registered.
+    pub fn batch_by_gtin_lot(
+        &self,
+        gtin: &crate::values::Gtin,
+        lot: &crate::values::Lot,
+    ) -> Result<Option<BatchId>, Error> {
+        let v = self.store().get(&schema::gtin_lot(gtin.as_str(), lot.as_str()))?;
+        Ok(v.and_then(|v| BatchId::from_value(schema::tail_u64(&v))))
+    }
+
+    /// The input lot a 24-digit vet-drug code belongs to.
+    pub fn lot_by_vet_drug_code(&self, code: &crate::values::VetDrugCode) -> Result<Option<BatchId>, Error> {
+        let v = self.store().get(&schema::vet_drug_code(code.as_str()))?;
+        Ok(v.and_then(|v| BatchId::from_value(schema::tail_u64(&v))))
+    }
+
+    /// Corrections of a record, oldest first.
+    pub fn corrections(&self, target: &RecordId) -> Result<Vec<LogEntry>, Error> {
+        let (from, to) = prefix_range(&schema::corrections_prefix(target));
+        let keys = self.store().range(&from, &to, usize::MAX)?;
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k))).collect()
+    }
+
+    /// Entries whose claimed time is more than [`crate::rules::LATE_ENTRY_MS`] before their acceptance,
+    /// from index `from`, at most `limit`.
+    pub fn late_entries(&self, from: u64, limit: usize) -> Result<Vec<LogEntry>, Error> {
+        let start = schema::late_entry(from);
+        let (_, to) = prefix_range(schema::LATE_PREFIX);
+        let keys = self.store().range(&start, &to, limit)?;
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k))).collect()
+    }
+
+    /// Every batch and input lot, in id order: a full scan, for exports and listings.
+    pub fn batches(&self) -> Result<Vec<BatchState>, Error> {
+        let (from, to) = prefix_range(b"B");
+        let pairs = self.store().range(&from, &to, usize::MAX)?;
+        pairs
+            .into_iter()
+            .map(|(_, v)| encoding::decode(&v).map_err(|e| Error::Corrupt { index: u64::MAX, why: e.to_string() }))
+            .collect()
+    }
+
+    /// The banned-substance list in force.
+    pub fn banned_substances(&self) -> Result<Vec<String>, Error> {
+        let (from, to) = prefix_range(schema::BANNED_PREFIX);
+        let pairs = self.store().range(&from, &to, usize::MAX)?;
+        Ok(pairs.into_iter().map(|(k, _)| String::from_utf8_lossy(&k[1..]).into_owned()).collect())
+    }
+
+    /// Whether the record is in the ledger (by id).
+    pub fn contains(&self, id: &RecordId) -> Result<bool, Error> {
+        Ok(self.store().record_index(id)?.is_some())
+    }
+}

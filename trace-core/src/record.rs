@@ -1,0 +1,177 @@
+//! Signed records: [`RecordBody`], [`Record`] and the log's [`LogEntry`].
+
+use crate::encoding;
+use crate::error::{DecodeError, VerifyError};
+use crate::event::Event;
+use crate::ids::{EntryHash, RecordId};
+use crate::keys::{PublicKey, SecretKey, Signature};
+use crate::values::{Origin, Time};
+
+/// Largest encoded record accepted, in bytes.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+/// The signed part of a record.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBody {
+    /// The ledger this record is for.
+    pub origin: Origin,
+    /// The signing actor.
+    pub author: PublicKey,
+    /// Claimed event time.
+    pub time: Time,
+    /// Records this one builds on: the current heads of every batch it acts on.
+    pub parents: Vec<RecordId>,
+    /// What happened.
+    pub event: Event,
+}
+
+impl RecordBody {
+    /// Canonical encoding of the body.
+    pub fn encode(&self) -> Vec<u8> {
+        encoding::encode(self)
+    }
+}
+
+/// A body with its author's signature. Immutable; keeps its canonical bytes and id alongside.
+///
+/// Encoding: the canonical body encoding followed by the 64 signature bytes.
+/// Id: SHA-256 of that encoding.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Record {
+    body: RecordBody,
+    signature: Signature,
+    encoded: Vec<u8>,
+    body_len: usize,
+    id: RecordId,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record").field("id", &self.id).field("body", &self.body).finish()
+    }
+}
+
+impl Record {
+    /// Signs `body` with `key`. The body's author must be `key`'s public key for the record to verify.
+    pub fn sign(body: RecordBody, key: &SecretKey) -> Record {
+        let body_bytes = body.encode();
+        let signature = key.sign(&encoding::signed_bytes(&body_bytes));
+        Record::assemble(body, body_bytes, signature)
+    }
+
+    /// Joins a body and a signature that was made elsewhere (a client's JSON submission).
+    pub fn from_parts(body: RecordBody, signature: Signature) -> Record {
+        let body_bytes = body.encode();
+        Record::assemble(body, body_bytes, signature)
+    }
+
+    fn assemble(body: RecordBody, mut encoded: Vec<u8>, signature: Signature) -> Record {
+        let body_len = encoded.len();
+        encoded.extend_from_slice(&signature.0);
+        let id = RecordId(encoding::sha256(&encoded));
+        Record { body, signature, encoded, body_len, id }
+    }
+
+    /// Decodes the canonical record encoding. Does not check the signature.
+    pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
+        if bytes.len() > MAX_RECORD_BYTES {
+            return Err(DecodeError::TooLarge { len: bytes.len(), limit: MAX_RECORD_BYTES });
+        }
+        if bytes.len() < 64 {
+            return Err(DecodeError::Malformed("shorter than a signature".into()));
+        }
+        let (body_bytes, sig) = bytes.split_at(bytes.len() - 64);
+        let body: RecordBody = encoding::decode(body_bytes)?;
+        let mut s = [0u8; 64];
+        s.copy_from_slice(sig);
+        Ok(Record::assemble(body, body_bytes.to_vec(), Signature(s)))
+    }
+
+    /// The body.
+    pub fn body(&self) -> &RecordBody {
+        &self.body
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The id.
+    pub fn id(&self) -> RecordId {
+        self.id
+    }
+
+    /// The canonical encoding: body then signature.
+    pub fn encoded(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// The canonical body encoding.
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.encoded[..self.body_len]
+    }
+
+    /// The bytes the author signed.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        encoding::signed_bytes(self.body_bytes())
+    }
+
+    /// Checks the signature with the strict ed25519 rules.
+    pub fn verify_signature(&self) -> Result<(), VerifyError> {
+        self.body.author.verify_strict(&self.signed_bytes(), &self.signature)
+    }
+}
+
+impl bincode::Encode for Record {
+    fn encode<E: bincode::enc::Encoder>(&self, e: &mut E) -> Result<(), bincode::error::EncodeError> {
+        bincode::Encode::encode(&self.body, e)?;
+        bincode::Encode::encode(&self.signature, e)
+    }
+}
+
+impl<C> bincode::Decode<C> for Record {
+    fn decode<D: bincode::de::Decoder<Context = C>>(d: &mut D) -> Result<Self, bincode::error::DecodeError> {
+        let body: RecordBody = bincode::Decode::decode(d)?;
+        let signature: Signature = bincode::Decode::decode(d)?;
+        Ok(Record::from_parts(body, signature))
+    }
+}
+bincode::impl_borrow_decode!(Record);
+
+/// One entry of the log. Its canonical encoding is the Merkle *leaf data*; the leaf hash of an entry is its
+/// [`EntryHash`], and each entry names the previous one's, so the entries form a hash chain as well as a tree.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
+pub struct LogEntry {
+    /// Position in the log, from 0.
+    pub index: u64,
+    /// When the node accepted it; never decreases along the log.
+    pub accepted: Time,
+    /// Hash of the previous entry ([`EntryHash::ZERO`] for the first).
+    pub prev: EntryHash,
+    /// The record.
+    pub record: Record,
+}
+
+impl LogEntry {
+    /// The leaf data: the canonical encoding of the entry.
+    pub fn leaf_data(&self) -> Vec<u8> {
+        encoding::encode(self)
+    }
+
+    /// Decodes leaf data.
+    pub fn decode(leaf_data: &[u8]) -> Result<LogEntry, DecodeError> {
+        encoding::decode(leaf_data)
+    }
+
+    /// The entry hash of leaf data: its RFC 6962 leaf hash.
+    pub fn hash_of(leaf_data: &[u8]) -> EntryHash {
+        EntryHash(encoding::leaf_hash(leaf_data))
+    }
+}
+
+/// Builds and signs a record body in one step: the usual way clients make records.
+pub fn sign_event(key: &SecretKey, origin: &Origin, time: Time, parents: Vec<RecordId>, event: Event) -> Record {
+    Record::sign(RecordBody { origin: origin.clone(), author: key.public(), time, parents, event }, key)
+}

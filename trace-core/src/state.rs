@@ -1,0 +1,321 @@
+//! State derived from the log — actors, batches, lineage edges, the banned list — as stored beside it, and
+//! the stored shapes of that state. The rules that decide what a record may do live in [`crate::rules`]; this
+//! module only says what the state *is* and how to read and write it through an [`Overlay`].
+
+use crate::encoding;
+use crate::error::Error;
+use crate::event::{Commissioning, InputLotRegistered};
+use crate::ids::{BatchId, RecordId};
+use crate::keys::PublicKey;
+use crate::schema;
+use crate::store::{Overlay, Store};
+use crate::values::{Gtin, Lot, ProductClass};
+use crate::values::{Quantity, Role, Time};
+
+/// An admitted actor.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+pub struct Actor {
+    /// The key.
+    pub key: PublicKey,
+    /// Display name.
+    pub name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Registration number.
+    pub registration: String,
+    /// Location.
+    pub location: String,
+    /// Index of the admitting entry.
+    pub admitted_at: u64,
+    /// Index of the entry from which the key is refused (revocation or rotation).
+    pub revoked_at: Option<u64>,
+    /// The key this one was rotated to.
+    pub rotated_to: Option<PublicKey>,
+}
+
+impl Actor {
+    /// Whether the actor has `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the key may still sign.
+    pub fn active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// What a batch is.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BatchKind {
+    /// Farm produce or food.
+    Produce {
+        /// Description.
+        product: String,
+        /// Class.
+        class: ProductClass,
+        /// How it came into being; `None` for transform outputs.
+        commissioning: Option<Commissioning>,
+        /// GTIN-14.
+        gtin: Option<Gtin>,
+        /// Lot.
+        lot: Option<Lot>,
+        /// Where it was registered or made.
+        place: String,
+    },
+    /// A vet-drug, feed or pesticide lot.
+    Input(InputLotRegistered),
+}
+
+/// Why movement of a batch is blocked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// A regulator's hold.
+    Held,
+    /// A failed inspection.
+    FailedInspection,
+    /// A recall; never lifted.
+    Recalled,
+}
+
+/// A block on a batch, placed on `source` and reaching this batch through lineage (or `source` itself).
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+pub struct Block {
+    /// Kind.
+    pub kind: BlockKind,
+    /// The batch the hold, recall or failed inspection was recorded on.
+    pub source: BatchId,
+    /// The record that placed it.
+    pub record: RecordId,
+    /// Why.
+    pub reason: String,
+    /// When (claimed time of that record).
+    pub time: Time,
+}
+
+/// An input applied to a batch or an ancestor, with the date its withdrawal period or pre-harvest interval ends.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+pub struct Withdrawal {
+    /// The input lot.
+    pub input: BatchId,
+    /// Its name, for messages.
+    pub name: String,
+    /// The batch it was applied to (this batch or an ancestor).
+    pub applied_to: BatchId,
+    /// When it was applied.
+    pub applied: Time,
+    /// Withdrawal or pre-harvest days.
+    pub days: u32,
+    /// The first moment the batch may move again.
+    pub until: Time,
+}
+
+/// A quantity on its way from one holder to another.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+pub struct Transit {
+    /// The `Shipped` record.
+    pub shipment: RecordId,
+    /// Shipper.
+    pub from: PublicKey,
+    /// Receiver.
+    pub to: PublicKey,
+    /// How much.
+    pub quantity: Quantity,
+}
+
+/// A holder and what it holds.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+pub struct Holding {
+    /// Holder.
+    pub holder: PublicKey,
+    /// Quantity held.
+    pub quantity: Quantity,
+}
+
+/// The state of a batch or input lot, derived from its records.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+pub struct BatchState {
+    /// Id.
+    pub id: BatchId,
+    /// What it is.
+    pub kind: BatchKind,
+    /// The record that created it.
+    pub created_by: RecordId,
+    /// Who created it.
+    pub registrant: PublicKey,
+    /// Quantity at creation.
+    pub initial: Quantity,
+    /// The latest record on the batch: the parent the next event must name.
+    pub head: RecordId,
+    /// Claimed time of the latest record; later events may not claim an earlier time.
+    pub last_time: Time,
+    /// Who holds how much now.
+    pub holdings: Vec<Holding>,
+    /// Quantities shipped and not yet received.
+    pub in_transit: Vec<Transit>,
+    /// Total sold.
+    pub sold: Quantity,
+    /// Total consumed by transforms.
+    pub consumed: Quantity,
+    /// Total disposed of.
+    pub disposed: Quantity,
+    /// Inputs applied to it or its ancestors whose intervals matter; the latest `until` governs.
+    pub withdrawals: Vec<Withdrawal>,
+    /// Holds, failed inspections and recalls on it or any ancestor.
+    pub blocks: Vec<Block>,
+}
+
+/// The status shown to people, derived from the state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In circulation.
+    Active,
+    /// Blocked by a hold or failed inspection on it or an ancestor.
+    OnHold,
+    /// Recalled, itself or through an ancestor.
+    Recalled,
+    /// Entirely sold.
+    Sold,
+    /// Entirely used up by transforms.
+    Consumed,
+    /// Entirely disposed of.
+    Disposed,
+}
+
+impl Status {
+    /// The stable text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::OnHold => "on_hold",
+            Status::Recalled => "recalled",
+            Status::Sold => "sold",
+            Status::Consumed => "consumed",
+            Status::Disposed => "disposed",
+        }
+    }
+}
+
+impl BatchState {
+    /// Derived status: recall beats hold beats the rest.
+    pub fn status(&self) -> Status {
+        if self.blocks.iter().any(|b| b.kind == BlockKind::Recalled) {
+            return Status::Recalled;
+        }
+        if !self.blocks.is_empty() {
+            return Status::OnHold;
+        }
+        let remaining = self.holdings.iter().any(|h| !h.quantity.is_zero()) || !self.in_transit.is_empty();
+        if remaining {
+            return Status::Active;
+        }
+        let (s, c, d) = (self.sold.milli, self.consumed.milli, self.disposed.milli);
+        if d >= s && d >= c && d > 0 {
+            Status::Disposed
+        } else if c >= s && c > 0 {
+            Status::Consumed
+        } else if s > 0 {
+            Status::Sold
+        } else {
+            Status::Active
+        }
+    }
+
+    /// The moment all withdrawal periods and pre-harvest intervals have ended, with the governing one.
+    pub fn withdrawal_ends(&self) -> Option<&Withdrawal> {
+        self.withdrawals.iter().max_by_key(|w| w.until)
+    }
+
+    /// What `who` holds of this batch.
+    pub fn held_by(&self, who: &PublicKey) -> Option<Quantity> {
+        self.holdings.iter().find(|h| &h.holder == who).map(|h| h.quantity)
+    }
+
+    /// Whether this is an input lot.
+    pub fn is_input(&self) -> bool {
+        matches!(self.kind, BatchKind::Input(_))
+    }
+
+    /// A short description for messages: product or input name.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            BatchKind::Produce { product, .. } => format!("{product} ({})", self.id),
+            BatchKind::Input(l) => format!("{} lot {} ({})", l.name, l.lot, self.id),
+        }
+    }
+}
+
+/// The log head, stored at [`schema::HEAD`] in the same atomic write as the entries it describes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
+pub struct Head {
+    /// Number of entries.
+    pub size: u64,
+    /// Hash of the last entry, or zero.
+    pub last_hash: [u8; 32],
+    /// Accepted time of the last entry.
+    pub last_accepted: Time,
+    /// Merkle root of the first `size` entries.
+    pub root: [u8; 32],
+}
+
+impl Head {
+    /// The head of an empty log.
+    pub fn empty() -> Head {
+        Head { size: 0, last_hash: [0; 32], last_accepted: Time(0), root: crate::merkle::empty_root() }
+    }
+}
+
+/// Typed reads and writes of state through an overlay.
+pub(crate) trait StateRead {
+    fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
+
+    fn decoded<T: bincode::Encode + bincode::Decode<()>>(&self, key: &[u8]) -> Result<Option<T>, Error> {
+        match self.raw(key)? {
+            None => Ok(None),
+            Some(v) => encoding::decode(&v)
+                .map(Some)
+                .map_err(|e| Error::Corrupt { index: u64::MAX, why: format!("state at {key:?}: {e}") }),
+        }
+    }
+
+    fn actor(&self, key: &PublicKey) -> Result<Option<Actor>, Error> {
+        self.decoded(&schema::actor(key))
+    }
+
+    fn batch(&self, id: BatchId) -> Result<Option<BatchState>, Error> {
+        self.decoded(&schema::batch(id))
+    }
+
+    fn record_index(&self, id: &RecordId) -> Result<Option<u64>, Error> {
+        Ok(self.raw(&schema::record_index(id))?.map(|v| schema::tail_u64(&v)))
+    }
+}
+
+impl StateRead for Overlay<'_> {
+    fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        self.get(key)
+    }
+}
+
+impl StateRead for dyn Store + '_ {
+    fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        self.get(key)
+    }
+}
+
+impl Overlay<'_> {
+    pub(crate) fn put_actor(&mut self, a: &Actor) {
+        self.put(schema::actor(&a.key), encoding::encode(a));
+    }
+
+    pub(crate) fn put_batch(&mut self, b: &BatchState) {
+        self.put(schema::batch(b.id), encoding::encode(b));
+    }
+
+    pub(crate) fn mark(&mut self, key: Vec<u8>) {
+        self.put(key, Vec::new());
+    }
+}

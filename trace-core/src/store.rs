@@ -1,0 +1,211 @@
+//! The storage boundary: a narrow ordered key-value interface ([`Store`]) with atomic batches and an explicit
+//! flush, implemented by [`SledStore`]. Nothing above this module knows it is sled; another engine that can
+//! apply a batch atomically and make it durable on `flush` can replace it without touching the domain code.
+//!
+//! Also here: [`Overlay`], the write set of one group commit, layered over the store so that each record in a
+//! group sees the effects of the records before it, and a refused record's writes are dropped.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// One key-value pair read from a store.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
+/// A write set: key to new value, or to `None` for a deletion.
+pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// An ordered, byte-keyed store.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
+    /// Pairs with keys in `[from, to)`, ascending, at most `limit` of them.
+    fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error>;
+    /// Applies all writes atomically: after a crash, either all of them or none are present.
+    fn apply(&self, writes: &Writes) -> Result<(), Error>;
+    /// Makes every applied write durable. Returns only once it is on disk.
+    fn flush(&self) -> Result<(), Error>;
+    /// Bytes used on disk.
+    fn size_on_disk(&self) -> Result<u64, Error>;
+}
+
+/// All keys that start with `prefix`: the `[from, to)` range for [`Store::range`].
+pub fn prefix_range(prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let from = prefix.to_vec();
+    let mut to = prefix.to_vec();
+    // The smallest key greater than every key with this prefix: increment the last byte that is not 0xff.
+    while let Some(last) = to.pop() {
+        if last < 0xff {
+            to.push(last + 1);
+            return (from, to);
+        }
+    }
+    (from, vec![0xff; prefix.len() + 1])
+}
+
+/// The embedded store: one sled tree under a data directory.
+#[derive(Debug)]
+pub struct SledStore {
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+fn storage(e: sled::Error) -> Error {
+    Error::Storage(e.to_string())
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<SledStore, Error> {
+        let db = sled::Config::new()
+            .path(dir)
+            // Writes are made durable by explicit flushes at group commit; sled's own timer would only add
+            // flushes of data we have not acknowledged yet.
+            .flush_every_ms(None)
+            .cache_capacity(64 * 1024 * 1024)
+            .open()
+            .map_err(storage)?;
+        let tree = db.open_tree("ledger").map_err(storage)?;
+        Ok(SledStore { db, tree })
+    }
+}
+
+impl Store for SledStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.tree.get(key).map_err(storage)?.map(|v| v.to_vec()))
+    }
+
+    fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error> {
+        let mut out = Vec::new();
+        for item in self.tree.range(from..to).take(limit) {
+            let (k, v) = item.map_err(storage)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn apply(&self, writes: &Writes) -> Result<(), Error> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in writes {
+            match v {
+                Some(v) => batch.insert(k.as_slice(), v.as_slice()),
+                None => batch.remove(k.as_slice()),
+            }
+        }
+        self.tree.apply_batch(batch).map_err(storage)
+    }
+
+    fn flush(&self) -> Result<(), Error> {
+        self.db.flush().map(|_| ()).map_err(storage)
+    }
+
+    fn size_on_disk(&self) -> Result<u64, Error> {
+        self.db.size_on_disk().map_err(storage)
+    }
+}
+
+/// Pending writes of a group commit over a store, in two layers: the group so far, and the record being
+/// checked now. [`Overlay::keep`] folds the record's writes into the group; [`Overlay::drop_record`]
+/// forgets them.
+#[derive(Debug)]
+pub struct Overlay<'s> {
+    store: &'s dyn Store,
+    group: Writes,
+    record: Writes,
+}
+
+impl<'s> Overlay<'s> {
+    /// An empty overlay over `store`.
+    pub fn new(store: &'s dyn Store) -> Overlay<'s> {
+        Overlay { store, group: Writes::new(), record: Writes::new() }
+    }
+
+    /// The value at `key` as the current record sees it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(v) = self.record.get(key) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.group.get(key) {
+            return Ok(v.clone());
+        }
+        self.store.get(key)
+    }
+
+    /// Writes `value` at `key`.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.record.insert(key, Some(value));
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.record.insert(key, None);
+    }
+
+    /// Every pair under `prefix` as the current record sees it, ascending.
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<Pair>, Error> {
+        let (from, to) = prefix_range(prefix);
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = self.store.range(&from, &to, usize::MAX)?.into_iter().collect();
+        for layer in [&self.group, &self.record] {
+            for (k, v) in layer.range(from.clone()..to.clone()) {
+                match v {
+                    Some(v) => merged.insert(k.clone(), v.clone()),
+                    None => merged.remove(k),
+                };
+            }
+        }
+        Ok(merged.into_iter().collect())
+    }
+
+    /// Keeps the current record's writes.
+    pub fn keep(&mut self) {
+        let record = std::mem::take(&mut self.record);
+        self.group.extend(record);
+    }
+
+    /// Forgets the current record's writes.
+    pub fn drop_record(&mut self) {
+        self.record.clear();
+    }
+
+    /// The group's writes, for [`Store::apply`]. Any unkept record writes are dropped.
+    pub fn into_writes(self) -> Writes {
+        self.group
+    }
+
+    /// Whether the group has any writes.
+    pub fn is_empty(&self) -> bool {
+        self.group.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_range_covers_exactly_the_prefix() {
+        assert_eq!(prefix_range(b"ab"), (b"ab".to_vec(), b"ac".to_vec()));
+        assert_eq!(prefix_range(&[1, 0xff]), (vec![1, 0xff], vec![2]));
+    }
+
+    #[test]
+    fn overlay_layers_shadow_the_store_and_drop_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let mut w = Writes::new();
+        w.insert(b"p1".to_vec(), Some(b"store".to_vec()));
+        w.insert(b"p2".to_vec(), Some(b"store".to_vec()));
+        store.apply(&w).unwrap();
+        let mut o = Overlay::new(&store);
+        o.put(b"p3".to_vec(), b"group".to_vec());
+        o.delete(b"p1".to_vec());
+        o.keep();
+        o.put(b"p4".to_vec(), b"refused".to_vec());
+        assert_eq!(o.scan_prefix(b"p").unwrap().len(), 3);
+        o.drop_record();
+        let keys: Vec<Vec<u8>> = o.scan_prefix(b"p").unwrap().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![b"p2".to_vec(), b"p3".to_vec()]);
+        assert_eq!(o.get(b"p1").unwrap(), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of trace-core: one binary (see Cargo.toml `autotests = false`).
+
+#![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod crash;
+mod golden;
+mod ledger;
+mod model;
