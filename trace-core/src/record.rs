@@ -7,8 +7,9 @@ use crate::ids::{EntryHash, RecordId};
 use crate::keys::{PublicKey, SecretKey, Signature};
 use crate::values::{Origin, Time};
 
-/// Largest encoded record accepted, in bytes.
-pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// Largest encoded record accepted, in bytes. Chosen so that a whole log entry (the record plus 48 bytes)
+/// fits the 16-bit length prefix of a C2SP tlog-tiles entry bundle.
+pub const MAX_RECORD_BYTES: usize = 60 * 1024;
 
 /// The signed part of a record.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
