@@ -10,6 +10,7 @@
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+mod datadir;
 pub mod encoding;
 mod error;
 mod event;
@@ -23,8 +24,10 @@ pub mod rules;
 mod schema;
 mod state;
 mod store;
+mod summary;
 mod values;
 
+pub use datadir::{DataDir, LedgerConfig, genesis_records, read_key_file, write_key_file};
 pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;
 pub use ids::{BatchId, EntryHash, RecordId};
@@ -34,6 +37,10 @@ pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, sign_event};
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};
 pub use store::{Overlay, Pair, SledStore, Store, Writes, prefix_range};
+pub use summary::{
+    CertificateView, CorrectionView, CustodyView, HolderView, InputView, InspectionView, OriginView, Summary,
+    WarningView,
+};
 pub use values::{
     DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
 };

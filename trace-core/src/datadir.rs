@@ -1,0 +1,157 @@
+//! The on-disk layout of a ledger's data directory, shared by the node and by the CLI's `--data DIR`:
+//!
+//! ```text
+//! DIR/ledger.json        {"origin": "...", "log_key_name": "..."}
+//! DIR/keys/authority.key the authority's secret key (mode 0600): signed the genesis, admits actors
+//! DIR/keys/log.key       the log key (mode 0600): signs checkpoints
+//! DIR/ledger/            the sled store
+//! ```
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::event::{ActorAdmitted, BannedListChanged, Event};
+use crate::keys::SecretKey;
+use crate::ledger::Ledger;
+use crate::record::{Record, sign_event};
+use crate::rules::shipped_banned_substances;
+use crate::values::{Origin, Role, Time};
+
+/// The contents of `ledger.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LedgerConfig {
+    /// The ledger's origin.
+    pub origin: Origin,
+    /// The key name on checkpoint signature lines (the origin, by default).
+    pub log_key_name: String,
+}
+
+/// An opened data directory.
+#[derive(Debug)]
+pub struct DataDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// Its configuration.
+    pub config: LedgerConfig,
+    /// The open ledger.
+    pub ledger: Ledger,
+    /// The log key.
+    pub log_key: SecretKey,
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let context = context.into();
+    move |source| Error::Io { context, source }
+}
+
+/// Writes a secret key file with mode 0600, refusing to overwrite an existing file.
+pub fn write_key_file(path: &Path, key: &SecretKey) -> Result<(), Error> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(io(format!("creating key file {}", path.display())))?;
+    f.write_all(key.to_file_text().as_bytes()).map_err(io(format!("writing key file {}", path.display())))?;
+    f.sync_all().map_err(io(format!("syncing key file {}", path.display())))
+}
+
+/// Reads a secret key file.
+pub fn read_key_file(path: &Path) -> Result<SecretKey, Error> {
+    let text = fs::read_to_string(path).map_err(io(format!("reading key file {}", path.display())))?;
+    Ok(SecretKey::from_file_text(&text)?)
+}
+
+/// The genesis records of a new ledger: the authority admitting itself, then the shipped banned list.
+pub fn genesis_records(authority: &SecretKey, name: &str, origin: &Origin, time: Time) -> Vec<Record> {
+    vec![
+        sign_event(
+            authority,
+            origin,
+            time,
+            vec![],
+            Event::ActorAdmitted(ActorAdmitted {
+                actor: authority.public(),
+                name: name.to_owned(),
+                roles: vec![Role::Authority, Role::Regulator],
+                registration: String::new(),
+                location: String::new(),
+            }),
+        ),
+        sign_event(
+            authority,
+            origin,
+            time,
+            vec![],
+            Event::BannedListChanged(BannedListChanged {
+                add: shipped_banned_substances(),
+                remove: vec![],
+                reason: "banned-substance list shipped with trace".into(),
+            }),
+        ),
+    ]
+}
+
+impl DataDir {
+    /// Where the authority key lives.
+    pub fn authority_key_path(dir: &Path) -> PathBuf {
+        dir.join("keys").join("authority.key")
+    }
+
+    /// Creates a new ledger in `dir` (which must not exist or be empty): keys, config, genesis.
+    pub fn init(dir: &Path, origin: Origin, authority_name: &str) -> Result<DataDir, Error> {
+        if dir.exists() && fs::read_dir(dir).map_err(io(format!("reading {}", dir.display())))?.next().is_some() {
+            return Err(Error::Io {
+                context: format!("{} is not empty; refusing to create a ledger over it", dir.display()),
+                source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            });
+        }
+        fs::create_dir_all(dir.join("keys")).map_err(io(format!("creating {}", dir.display())))?;
+        let authority = SecretKey::generate().map_err(io("generating the authority key"))?;
+        let log_key = SecretKey::generate().map_err(io("generating the log key"))?;
+        write_key_file(&Self::authority_key_path(dir), &authority)?;
+        write_key_file(&dir.join("keys").join("log.key"), &log_key)?;
+        let config = LedgerConfig { log_key_name: origin.to_string(), origin };
+        let json = serde_json::to_string_pretty(&config).map_err(|e| Error::Storage(e.to_string()))?;
+        fs::write(dir.join("ledger.json"), json + "\n").map_err(io("writing ledger.json"))?;
+        let opened = DataDir::open(dir)?;
+        for r in genesis_records(&authority, authority_name, &opened.config.origin, Time::now()) {
+            opened.ledger.append(r)?;
+        }
+        Ok(opened)
+    }
+
+    /// Opens an existing data directory.
+    pub fn open(dir: &Path) -> Result<DataDir, Error> {
+        let cfg_path = dir.join("ledger.json");
+        let text = fs::read_to_string(&cfg_path).map_err(io(format!(
+            "reading {} (is {} a trace data directory?)",
+            cfg_path.display(),
+            dir.display()
+        )))?;
+        let config: LedgerConfig = serde_json::from_str(&text)
+            .map_err(|e| Error::Storage(format!("{} is not valid: {e}", cfg_path.display())))?;
+        let log_key = read_key_file(&dir.join("keys").join("log.key"))?;
+        let ledger = Ledger::open(&dir.join("ledger"), config.origin.clone()).map_err(|e| match e {
+            Error::Storage(m)
+                if m.contains("lock") || m.contains("WouldBlock") || m.contains("Resource temporarily") =>
+            {
+                Error::Storage(format!(
+                    "the ledger in {} is in use by another process (a running node?); talk to it with --node URL",
+                    dir.display()
+                ))
+            }
+            e => e,
+        })?;
+        Ok(DataDir { path: dir.to_path_buf(), config, ledger, log_key })
+    }
+
+    /// The authority key, when this directory holds it.
+    pub fn authority_key(&self) -> Result<SecretKey, Error> {
+        read_key_file(&Self::authority_key_path(&self.path))
+    }
+}

@@ -1,0 +1,566 @@
+//! The router and its handlers. Every ledger call runs on the blocking pool: appends wait for a group commit's
+//! flush, and lineage walks read the store.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{MatchedPath, OriginalUri, Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use trace_core::{BatchId, Direction, Gtin, Ledger, Lot, Record, RecordId, Role, SecretKey, VetDrugCode};
+
+use crate::auth::{self, ReplayGuard};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::scan;
+use crate::wire::*;
+
+/// Limits on what callers may send.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body, bytes.
+    pub max_body: usize,
+    /// Most records in one bulk submission.
+    pub max_bulk: usize,
+    /// Longest a request may take.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_body: 8 * 1024 * 1024, max_bulk: 4096, timeout: Duration::from_secs(30) }
+    }
+}
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct Node {
+    /// The ledger.
+    pub ledger: Ledger,
+    /// The log key, which signs checkpoints.
+    pub log_key: SecretKey,
+    /// The key name on checkpoint signature lines.
+    pub log_key_name: String,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Request-signature replay guard.
+    pub replay: ReplayGuard,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// The shared state handed to axum.
+pub type AppState = Arc<Node>;
+
+impl Node {
+    /// A node over an open ledger.
+    pub fn new(ledger: Ledger, log_key: SecretKey, log_key_name: String, limits: Limits) -> Node {
+        Node { ledger, log_key, log_key_name, metrics: Metrics::default(), replay: ReplayGuard::default(), limits }
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+fn body_bytes(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    b.map_err(|r| {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-body" };
+        ApiError::new(status, code, r.body_text())
+    })
+}
+
+fn path_and_query(uri: &OriginalUri) -> String {
+    uri.0.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.0.path().to_owned())
+}
+
+fn parse_batch(s: &str) -> Result<BatchId, ApiError> {
+    s.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))
+}
+
+/// Requires a signed request from an admitted actor with one of `roles` (any when empty).
+fn require(
+    node: &Node,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &OriginalUri,
+    body: &[u8],
+    roles: &[Role],
+) -> Result<trace_core::Actor, ApiError> {
+    auth::authenticate(&node.ledger, &node.replay, headers, method.as_str(), &path_and_query(uri), body, roles)
+        .inspect_err(|e| node.metrics.refused(&e.code))
+}
+
+/// Builds the router.
+pub fn app(node: AppState) -> Router {
+    let limit = node.limits.max_body;
+    let timeout = node.limits.timeout;
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/records", post(submit))
+        .route("/v1/records/bulk", post(submit_bulk))
+        .route("/v1/records/{id}", get(record))
+        .route("/v1/batches", get(batches))
+        .route("/v1/batches/{id}", get(batch))
+        .route("/v1/batches/{id}/history", get(history))
+        .route("/v1/batches/{id}/back", get(back))
+        .route("/v1/batches/{id}/forward", get(forward))
+        .route("/v1/batches/{id}/recall-impact", get(recall_impact))
+        .route("/v1/public/batches/{id}", get(public_batch))
+        .route("/v1/actors", get(actors))
+        .route("/v1/late-entries", get(late_entries))
+        .route("/b/{id}", get(scan_batch))
+        .route("/01/{gtin}/10/{lot}", get(scan_digital_link))
+        .route("/01/{gtin}/10/{lot}/{*rest}", get(scan_digital_link_qualified))
+        .route("/vd/{code}", get(scan_vet_drug))
+        .route("/find", get(find))
+        .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(node.clone(), observe))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(node)
+}
+
+/// Records latency and status per matched route.
+async fn observe(State(node): State<AppState>, req: Request, next: Next) -> Response {
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    node.metrics.request(&route, resp.status().as_u16(), start.elapsed());
+    resp
+}
+
+async fn fallback(headers: HeaderMap, uri: OriginalUri) -> Response {
+    if wants_html(&headers) {
+        let page = scan::not_found("页面 page", uri.0.path(), "This address is not part of the ledger.");
+        return (StatusCode::NOT_FOUND, Html(page)).into_response();
+    }
+    ApiError::not_found(format!("no route {}; see /openapi.json", uri.0.path())).into_response()
+}
+
+async fn home(State(node): State<AppState>) -> Html<String> {
+    Html(scan::home(node.ledger.origin().as_str(), node.ledger.size()))
+}
+
+async fn healthz(State(node): State<AppState>) -> Json<Health> {
+    Json(Health { status: "ok".into(), origin: node.ledger.origin().to_string(), tree_size: node.ledger.size() })
+}
+
+async fn metrics(State(node): State<AppState>) -> Response {
+    let disk = node.ledger.store().size_on_disk().unwrap_or(0);
+    let text = node.metrics.render(node.ledger.size(), disk);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("../../docs/openapi.json")).into_response()
+}
+
+fn parse_record(headers: &HeaderMap, body: &[u8]) -> Result<Record, ApiError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    if ct.starts_with("application/octet-stream") {
+        return Record::decode(body)
+            .map_err(|e| ApiError::bad_request("malformed", format!("not a canonical record: {e}")));
+    }
+    if !ct.starts_with("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!("send application/json or application/octet-stream, not {ct}"),
+        ));
+    }
+    let w: WireRecord = serde_json::from_slice(body).map_err(|e| ApiError::bad_request("bad-json", e.to_string()))?;
+    w.into_record().map_err(|m| ApiError::bad_request("malformed", m))
+}
+
+async fn submit(
+    State(node): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_bytes(body)?;
+    require(&node, &headers, &method, &uri, &body, &[])?;
+    let record = parse_record(&headers, &body).inspect_err(|e| node.metrics.refused(&e.code))?;
+    let n = node.clone();
+    let out = blocking(move || n.ledger.append(record).map_err(ApiError::from)).await;
+    match out {
+        Ok(a) => {
+            node.metrics.appended(a.duplicate);
+            let status = if a.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+            Ok((status, Json(SubmitOk::from_appended(&a, node.ledger.size()))).into_response())
+        }
+        Err(e) => {
+            node.metrics.refused(&e.code);
+            Err(e)
+        }
+    }
+}
+
+async fn submit_bulk(
+    State(node): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BulkResponse>, ApiError> {
+    let body = body_bytes(body)?;
+    require(&node, &headers, &method, &uri, &body, &[])?;
+    let bulk: BulkSubmit =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("bad-json", e.to_string()))?;
+    if bulk.records.len() > node.limits.max_bulk {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-many-records",
+            format!("{} records; at most {} per call", bulk.records.len(), node.limits.max_bulk),
+        ));
+    }
+    let mut results: Vec<Option<BulkResult>> = Vec::with_capacity(bulk.records.len());
+    let mut records = Vec::new();
+    for (i, w) in bulk.records.into_iter().enumerate() {
+        match w.into_record() {
+            Ok(r) => {
+                results.push(None);
+                records.push(r);
+            }
+            Err(m) => results.push(Some(BulkResult::Err {
+                error: ErrorBody { code: "malformed".into(), message: format!("record {i}: {m}") },
+            })),
+        }
+    }
+    let n = node.clone();
+    let outcomes = blocking(move || n.ledger.append_many(records).map_err(ApiError::from)).await?;
+    let size = node.ledger.size();
+    let mut outcomes = outcomes.into_iter();
+    let results = results
+        .into_iter()
+        .map(|r| match r {
+            Some(r) => {
+                node.metrics.refused("malformed");
+                r
+            }
+            None => match outcomes.next() {
+                Some(Ok(a)) => {
+                    node.metrics.appended(a.duplicate);
+                    BulkResult::Ok(SubmitOk::from_appended(&a, size))
+                }
+                Some(Err(e)) => {
+                    let e = ApiError::from(e);
+                    node.metrics.refused(&e.code);
+                    BulkResult::Err { error: ErrorBody { code: e.code, message: e.message } }
+                }
+                None => BulkResult::Err { error: ErrorBody { code: "internal".into(), message: "no outcome".into() } },
+            },
+        })
+        .collect();
+    Ok(Json(BulkResponse { results, tree_size: size }))
+}
+
+fn names(ledger: &Ledger, key: &trace_core::PublicKey) -> String {
+    ledger.actor(key).ok().flatten().map(|a| a.name).unwrap_or_default()
+}
+
+async fn record(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<EntryView>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    let id: RecordId =
+        id.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))?;
+    blocking(move || {
+        let e = node.ledger.record(&id)?.ok_or_else(|| ApiError::not_found(format!("record {id} not found")))?;
+        let name = names(&node.ledger, &e.record.body().author);
+        Ok(Json(EntryView::new(&e, name)))
+    })
+    .await
+}
+
+fn main_holder(ledger: &Ledger, b: &trace_core::BatchState) -> String {
+    b.holdings.iter().max_by_key(|h| h.quantity.milli).map(|h| names(ledger, &h.holder)).unwrap_or_default()
+}
+
+async fn batches(
+    State(node): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Vec<BatchRow>>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    blocking(move || {
+        let rows = node
+            .ledger
+            .batches()?
+            .iter()
+            .map(|b| BatchRow {
+                id: b.id,
+                product: match &b.kind {
+                    trace_core::BatchKind::Produce { product, .. } => product.clone(),
+                    trace_core::BatchKind::Input(l) => l.name.clone(),
+                },
+                status: b.status(),
+                holder: main_holder(&node.ledger, b),
+                input_lot: b.is_input(),
+            })
+            .collect();
+        Ok(Json(rows))
+    })
+    .await
+}
+
+/// The full view of a batch, as `trace show --json` prints it.
+pub fn batch_view(ledger: &Ledger, id: BatchId) -> Result<BatchView, ApiError> {
+    let state = ledger.batch(id)?.ok_or_else(|| ApiError::not_found(format!("batch {id} not found")))?;
+    let summary = ledger.summary(id)?;
+    let history =
+        ledger.history(id)?.iter().map(|e| EntryView::new(e, names(ledger, &e.record.body().author))).collect();
+    Ok(BatchView { status: state.status(), state, summary, history })
+}
+
+async fn batch(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    let id = parse_batch(&id)?;
+    blocking(move || Ok(Json(batch_view(&node.ledger, id)?).into_response())).await
+}
+
+async fn history(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Vec<EntryView>>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    let id = parse_batch(&id)?;
+    blocking(move || {
+        if node.ledger.batch(id)?.is_none() {
+            return Err(ApiError::not_found(format!("batch {id} not found")));
+        }
+        let h = node.ledger.history(id)?;
+        Ok(Json(h.iter().map(|e| EntryView::new(e, names(&node.ledger, &e.record.body().author))).collect()))
+    })
+    .await
+}
+
+/// A lineage answer for `id` in `direction`.
+pub fn lineage(ledger: &Ledger, id: BatchId, direction: Direction) -> Result<LineageResponse, ApiError> {
+    if ledger.batch(id)?.is_none() {
+        return Err(ApiError::not_found(format!("batch {id} not found")));
+    }
+    let reached = ledger
+        .lineage(id, direction)?
+        .into_iter()
+        .map(|r| LineageRow {
+            id: r.batch.id,
+            depth: r.depth,
+            label: r.batch.label(),
+            status: r.batch.status(),
+            input_lot: r.batch.is_input(),
+            holders: r.batch.holdings.iter().map(|h| format!("{}: {}", names(ledger, &h.holder), h.quantity)).collect(),
+        })
+        .collect();
+    let direction = match direction {
+        Direction::Back => "back",
+        Direction::Forward => "forward",
+    };
+    Ok(LineageResponse { start: id, direction: direction.into(), reached })
+}
+
+async fn back(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<LineageResponse>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    let id = parse_batch(&id)?;
+    blocking(move || lineage(&node.ledger, id, Direction::Back).map(Json)).await
+}
+
+async fn forward(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<LineageResponse>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    let id = parse_batch(&id)?;
+    blocking(move || lineage(&node.ledger, id, Direction::Forward).map(Json)).await
+}
+
+async fn recall_impact(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[Role::Regulator])?;
+    let id = parse_batch(&id)?;
+    blocking(move || Ok(Json(node.ledger.recall_impact(id)?).into_response())).await
+}
+
+async fn actors(
+    State(node): State<AppState>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Vec<ActorView>>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[])?;
+    blocking(move || Ok(Json(node.ledger.actors()?.iter().map(ActorView::from).collect()))).await
+}
+
+#[derive(Debug, Deserialize)]
+struct Page {
+    from: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn late_entries(
+    State(node): State<AppState>,
+    Query(page): Query<Page>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Vec<EntryView>>, ApiError> {
+    require(&node, &headers, &method, &uri, &[], &[Role::Regulator])?;
+    let limit = page.limit.unwrap_or(100).min(1000);
+    blocking(move || {
+        let e = node.ledger.late_entries(page.from.unwrap_or(0), limit)?;
+        Ok(Json(e.iter().map(|e| EntryView::new(e, names(&node.ledger, &e.record.body().author))).collect()))
+    })
+    .await
+}
+
+async fn public_batch(State(node): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_batch(&id)?;
+    blocking(move || Ok(Json(node.ledger.summary(id)?).into_response())).await
+}
+
+/// Whether the client prefers HTML (a browser) over JSON.
+fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    match (accept.find("text/html"), accept.find("application/json")) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(h), Some(j)) => h < j,
+    }
+}
+
+/// Answers a scan for `id` (or a not-found page), as HTML or JSON by content negotiation.
+fn scan_answer(
+    node: &Node,
+    headers: &HeaderMap,
+    id: Option<BatchId>,
+    what: &str,
+    input: &str,
+) -> Result<Response, ApiError> {
+    let html = wants_html(headers);
+    let state = match id {
+        Some(id) => node.ledger.batch(id)?,
+        None => None,
+    };
+    let Some(state) = state else {
+        if html {
+            let page = scan::not_found(what, input, "");
+            return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
+        }
+        return Err(ApiError::not_found(format!("{what} {input} not found")));
+    };
+    let summary = node.ledger.summary(state.id)?;
+    if !html {
+        return Ok(Json(summary).into_response());
+    }
+    let head = node.ledger.head();
+    let cp = scan::CoveringCheckpoint { size: head.size, root_hex: hex::encode(head.root), note: None };
+    Ok(Html(scan::render(&summary, &state, &cp)).into_response())
+}
+
+async fn scan_batch(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    blocking(move || {
+        let parsed = id.parse::<BatchId>().ok();
+        scan_answer(&node, &headers, parsed, "批次 batch", &id)
+    })
+    .await
+}
+
+async fn scan_digital_link(
+    State(node): State<AppState>,
+    Path((gtin, lot)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    blocking(move || {
+        let input = format!("GTIN {gtin} lot {lot}");
+        let id = match (gtin.parse::<Gtin>(), lot.parse::<Lot>()) {
+            (Ok(g), Ok(l)) => node.ledger.batch_by_gtin_lot(&g, &l)?,
+            _ => None,
+        };
+        scan_answer(&node, &headers, id, "商品批次 product lot", &input)
+    })
+    .await
+}
+
+async fn scan_digital_link_qualified(
+    State(node): State<AppState>,
+    Path((gtin, lot, _rest)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    scan_digital_link(State(node), Path((gtin, lot)), headers).await
+}
+
+async fn scan_vet_drug(
+    State(node): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    blocking(move || {
+        let id = match code.parse::<VetDrugCode>() {
+            Ok(c) => node.ledger.lot_by_vet_drug_code(&c)?,
+            Err(_) => None,
+        };
+        scan_answer(&node, &headers, id, "兽药追溯码 vet-drug code", &code)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct Find {
+    code: Option<String>,
+}
+
+/// The landing page's look-up form: redirects to the page for whatever was typed.
+async fn find(Query(f): Query<Find>) -> Response {
+    let code = f.code.unwrap_or_default();
+    let t: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let target =
+        if t.len() == 24 && t.bytes().all(|b| b.is_ascii_digit()) { format!("/vd/{t}") } else { format!("/b/{}", t) };
+    let target: String = target.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '/' || *c == '-').collect();
+    (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
+}

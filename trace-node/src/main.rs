@@ -1,0 +1,100 @@
+//! `trace-node`: create a ledger, or serve one over HTTP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use trace_core::{DataDir, Origin};
+use trace_node::{Limits, Node};
+
+#[derive(Parser)]
+#[command(name = "trace-node", version, about = "The trace ledger's HTTP node")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a ledger and its authority and log keys in a new data directory.
+    Init {
+        /// Data directory to create.
+        #[arg(long, env = "TRACE_DATA")]
+        data: PathBuf,
+        /// The ledger's origin: a schema-less URL such as xihu.benxi.example/trace.
+        #[arg(long, env = "TRACE_ORIGIN")]
+        origin: String,
+        /// The authority's display name.
+        #[arg(long, default_value = "Ledger authority")]
+        authority_name: String,
+    },
+    /// Serve a ledger.
+    Serve {
+        /// Data directory.
+        #[arg(long, env = "TRACE_DATA")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, env = "TRACE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Largest request body in bytes.
+        #[arg(long, env = "TRACE_MAX_BODY", default_value_t = 8 * 1024 * 1024)]
+        max_body: usize,
+        /// Log format: text or json.
+        #[arg(long, env = "TRACE_LOG_FORMAT", default_value = "text")]
+        log_format: String,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRACE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("trace-node: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { data, origin, authority_name } => {
+            let origin: Origin = origin.parse().context("checking --origin")?;
+            let dir = DataDir::init(&data, origin, &authority_name).context("creating the ledger")?;
+            let authority = dir.authority_key().context("reading the authority key")?;
+            println!("created ledger {} in {}", dir.config.origin, data.display());
+            println!("authority key {}  ({})", authority.public(), DataDir::authority_key_path(&data).display());
+            println!("log key       {}", dir.log_key.public());
+            Ok(())
+        }
+        Command::Serve { data, listen, max_body, log_format } => {
+            init_logging(&log_format);
+            let dir = DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?;
+            let limits = Limits { max_body, ..Limits::default() };
+            let node = Arc::new(Node::new(dir.ledger, dir.log_key, dir.config.log_key_name, limits));
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+                let addr = listener.local_addr()?;
+                println!("origin   {}", node.ledger.origin());
+                println!("log key  {}", node.log_key.public());
+                println!("entries  {}", node.ledger.size());
+                println!("listening on http://{addr}");
+                trace_node::serve(node, listener, trace_node::shutdown_signal()).await.context("serving")
+            })
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The JSON API through the router (`oneshot`).
+
+use crate::common::*;
+use axum::http::StatusCode;
+use trace_core::*;
+
+#[tokio::test]
+async fn submit_then_resubmit_is_created_then_ok_with_the_same_index() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    let (s, v) =
+        send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", "application/json", json_body(&r))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["created"][0], batch.to_string());
+    assert_eq!(v["duplicate"], false);
+    let (s2, v2) =
+        send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", "application/json", json_body(&r))).await;
+    assert_eq!(s2, StatusCode::OK);
+    assert_eq!((v2["index"].clone(), v2["duplicate"].clone()), (v["index"].clone(), true.into()));
+}
+
+#[tokio::test]
+async fn binary_submissions_are_accepted() {
+    let w = World::new();
+    let (r, _) = w.register_pigs(3);
+    let req = request(Some(&w.coop), "POST", "/v1/records", "application/octet-stream", r.encoded().to_vec());
+    let (s, v) = send_json(w.app(), req).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["id"], r.id().to_string());
+}
+
+#[tokio::test]
+async fn a_stale_head_is_a_409_and_writes_nothing() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r.clone()).unwrap();
+    let held = w.record(&w.regulator, 2, vec![r.id()], Event::Held(Held { batch, reason: "check".into() }));
+    w.node.ledger.append(held).unwrap();
+    let size = w.size();
+    let stale = w.record(&w.regulator, 1, vec![r.id()], Event::Held(Held { batch, reason: "again".into() }));
+    let (s, v) =
+        send_json(w.app(), request(Some(&w.regulator), "POST", "/v1/records", "application/json", json_body(&stale)))
+            .await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "stale-head"), "{v}");
+    assert_eq!(w.size(), size);
+}
+
+#[tokio::test]
+async fn rule_refusals_carry_their_code_and_message() {
+    let w = World::new();
+    let r = w.record(
+        &w.market,
+        1,
+        vec![],
+        Event::BatchRegistered(BatchRegistered {
+            product: "x".into(),
+            class: ProductClass::Grain,
+            commissioning: Commissioning::Harvest,
+            quantity: "1 t".parse().unwrap(),
+            gtin: None,
+            lot: None,
+            place: "".into(),
+        }),
+    );
+    let size = w.size();
+    let (s, v) =
+        send_json(w.app(), request(Some(&w.market), "POST", "/v1/records", "application/json", json_body(&r))).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "role-not-permitted"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("coop"));
+    assert_eq!(w.size(), size);
+}
+
+#[tokio::test]
+async fn requests_must_be_signed_fresh_and_used_once() {
+    let w = World::new();
+    let size = w.size();
+    let (r, _) = w.register_pigs(3);
+    let (s, v) = send_json(w.app(), request(None, "POST", "/v1/records", "application/json", json_body(&r))).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+
+    let req = request(Some(&w.coop), "GET", "/v1/batches", "", vec![]);
+    let replay = {
+        let mut b = axum::http::Request::builder().method("GET").uri("/v1/batches");
+        for (k, v) in req.headers() {
+            b = b.header(k, v);
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    };
+    let (s, _) = send_json(w.app(), req).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = send_json(w.app(), replay).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "replayed-request"));
+
+    let old = Time(Time::now().0 - 10 * 60 * 1000);
+    let mut b = axum::http::Request::builder().method("GET").uri("/v1/batches");
+    for (h, v) in trace_node::auth::sign_request(&w.coop, "GET", "/v1/batches", &[], old) {
+        b = b.header(h, v);
+    }
+    let (s, v) = send_json(w.app(), b.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "request-expired"));
+
+    // A signature over a different path does not authorise this one.
+    let mut b = axum::http::Request::builder().method("GET").uri("/v1/actors");
+    for (h, v) in trace_node::auth::sign_request(&w.coop, "GET", "/v1/batches", &[], Time::now()) {
+        b = b.header(h, v);
+    }
+    let (s, v) = send_json(w.app(), b.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "bad-request-signature"));
+
+    let stranger = key(99);
+    let (s, v) = send_json(w.app(), request(Some(&stranger), "GET", "/v1/batches", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(w.size(), size);
+}
+
+#[tokio::test]
+async fn recall_impact_needs_a_regulator() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r).unwrap();
+    let path = format!("/v1/batches/{batch}/recall-impact");
+    let (s, v) = send_json(w.app(), request(Some(&w.coop), "GET", &path, "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", &path, "", vec![])).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["source"]["id"], batch.to_string());
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_specific_4xx_codes_and_write_nothing() {
+    let w = World::with_limits(trace_node::Limits { max_body: 4096, ..Default::default() });
+    let size = w.size();
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        ("application/json", b"{not json".to_vec(), StatusCode::BAD_REQUEST, "bad-json"),
+        ("application/json", b"{\"body\":{}}".to_vec(), StatusCode::BAD_REQUEST, "bad-json"),
+        ("application/json", b"{}".to_vec(), StatusCode::BAD_REQUEST, "malformed"),
+        ("application/json", b"{\"encoded\":\"!!!\"}".to_vec(), StatusCode::BAD_REQUEST, "malformed"),
+        ("application/octet-stream", vec![1, 2, 3], StatusCode::BAD_REQUEST, "malformed"),
+        ("text/plain", b"hello".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
+        ("application/json", vec![b' '; 5000], StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
+        ("application/json", vec![0xff, 0xfe, b'{'], StatusCode::BAD_REQUEST, "bad-json"),
+    ];
+    for (ct, body, status, want) in cases {
+        let (s, v) = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", ct, body.clone())).await;
+        assert_eq!((s, code(&v)), (status, want), "{ct} {:?}", String::from_utf8_lossy(&body));
+        assert_eq!(w.size(), size);
+    }
+}
+
+#[tokio::test]
+async fn bulk_submission_reports_each_record() {
+    let w = World::new();
+    let (a, _) = w.register_pigs(5);
+    let (b, _) = w.register_pigs(4);
+    let mut forged = b.signature().0;
+    forged[3] ^= 1;
+    let bad = Record::from_parts(b.body().clone(), Signature(forged));
+    let body = serde_json::json!({"records": [
+        trace_node::wire::WireRecord::from_record(&a),
+        trace_node::wire::WireRecord::encoded(&b),
+        trace_node::wire::WireRecord::from_record(&bad),
+        {"encoded": "AAAA"},
+    ]});
+    let req =
+        request(Some(&w.coop), "POST", "/v1/records/bulk", "application/json", serde_json::to_vec(&body).unwrap());
+    let (s, v) = send_json(w.app(), req).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r[0]["id"], a.id().to_string());
+    assert_eq!(r[1]["id"], b.id().to_string());
+    assert_eq!(r[2]["error"]["code"], "bad-signature");
+    assert_eq!(r[3]["error"]["code"], "malformed");
+}
+
+#[tokio::test]
+async fn batch_views_and_lineage_for_admitted_actors() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r).unwrap();
+    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", &format!("/v1/batches/{batch}"), "", vec![])).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["history"].as_array().unwrap().len(), 1);
+    assert_eq!(v["summary"]["origins"][0]["farm"], "Hetao pig co-op");
+    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/batches", "", vec![])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0]["id"], batch.to_string());
+    assert_eq!(v[0]["holder"], "Hetao pig co-op");
+    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/batches/NOT-A-BATCH", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
+    let missing = BatchId::derive(&RecordId([3; 32]), 0);
+    let (s, v) =
+        send_json(w.app(), request(Some(&w.market), "GET", &format!("/v1/batches/{missing}/forward"), "", vec![]))
+            .await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not-found"));
+}
+
+#[tokio::test]
+async fn health_and_metrics_are_public() {
+    let w = World::new();
+    let (s, v) = send_json(w.app(), request(None, "GET", "/healthz", "", vec![])).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (r, _) = w.register_pigs(3);
+    let _ = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", "application/json", json_body(&r))).await;
+    let _ = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", "text/plain", vec![])).await;
+    let (s, body, _) = send(w.app(), request(None, "GET", "/metrics", "", vec![])).await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert!(text.contains("trace_appends_total 1"), "{text}");
+    assert!(text.contains("trace_refusals_total{code=\"unsupported-media-type\"} 1"), "{text}");
+    assert!(text.contains(&format!("trace_tree_size {}", w.size())));
+    assert!(text.contains("trace_http_request_seconds_bucket{route=\"/v1/records\""));
+}

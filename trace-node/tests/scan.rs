@@ -1,0 +1,97 @@
+//! The scan pages: HTML for browsers, JSON by content negotiation, helpful 404s.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use trace_core::*;
+
+fn get(path: &str, accept: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder().uri(path).header("accept", accept).body(axum::body::Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_page_shows_origin_and_status_in_both_languages() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r).unwrap();
+    let (s, body, resp) = send(w.app(), get(&format!("/b/{}", batch.compact()), "text/html")).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    for want in ["Live pigs 生猪", "Hetao pig co-op", "产地 Origin", "正常 Active", &batch.to_string()] {
+        assert!(html.contains(want), "missing {want}");
+    }
+    assert!(!html.contains("id=\"warning\""));
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "no external assets");
+}
+
+#[tokio::test]
+async fn digital_link_and_json_negotiation_resolve_the_same_batch() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r).unwrap();
+    let (s, v) = send_json(w.app(), get("/01/06901234567892/10/HT3", "application/json")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["batch"], batch.to_string());
+    let (s, v) = send_json(w.app(), get("/01/06901234567892/10/HT3/21/0001", "application/json")).await;
+    assert_eq!((s, v["batch"].as_str()), (StatusCode::OK, Some(batch.to_string().as_str())));
+    let (s, v) = send_json(w.app(), get(&format!("/v1/public/batches/{batch}"), "application/json")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("active")));
+}
+
+#[tokio::test]
+async fn a_recalled_batch_shows_a_warning_that_cannot_be_missed() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r.clone()).unwrap();
+    let rec = w.record(
+        &w.regulator,
+        1,
+        vec![r.id()],
+        Event::Recalled(Recalled { batch, reason: "clenbuterol 瘦肉精".into() }),
+    );
+    w.node.ledger.append(rec).unwrap();
+    let (_, body, _) = send(w.app(), get(&format!("/b/{batch}"), "text/html")).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("id=\"warning\""));
+    assert!(html.contains("RECALLED"));
+    assert!(html.contains("clenbuterol 瘦肉精"));
+}
+
+#[tokio::test]
+async fn unknown_ids_get_a_helpful_404_page_or_json() {
+    let w = World::new();
+    let (s, body, _) = send(w.app(), get("/b/NOPE", "text/html")).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html.contains("NOPE") && html.contains("7K3M-Q9TA-C2XVR"));
+    let (s, v) = send_json(w.app(), get("/vd/202611280123400000000042", "application/json")).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not-found"));
+    let (s, _, _) = send(w.app(), get("/b/%3Cscript%3E", "text/html")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn html_in_records_is_escaped() {
+    let w = World::new();
+    let r = w.record(
+        &w.coop,
+        2,
+        vec![],
+        Event::BatchRegistered(BatchRegistered {
+            product: "<script>alert(1)</script>".into(),
+            class: ProductClass::Vegetable,
+            commissioning: Commissioning::Harvest,
+            quantity: "10 kg".parse().unwrap(),
+            gtin: None,
+            lot: None,
+            place: "\"><img src=x>".into(),
+        }),
+    );
+    let batch = BatchId::derive(&r.id(), 0);
+    w.node.ledger.append(r).unwrap();
+    let (_, body, _) = send(w.app(), get(&format!("/b/{batch}"), "text/html")).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<img src=x>"));
+    assert!(html.contains("&lt;script&gt;"));
+}

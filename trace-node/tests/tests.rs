@@ -1,0 +1,8 @@
+//! Integration tests of trace-node: one binary.
+
+#![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod common;
+mod scan;
+mod socket;
