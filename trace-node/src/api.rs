@@ -295,6 +295,24 @@ fn main_holder(ledger: &Ledger, b: &trace_core::BatchState) -> String {
     b.holdings.iter().max_by_key(|h| h.quantity.milli).map(|h| names(ledger, &h.holder)).unwrap_or_default()
 }
 
+/// Every batch as a listing row: `trace batches --json`.
+pub fn batch_rows(ledger: &Ledger) -> Result<Vec<BatchRow>, ApiError> {
+    Ok(ledger
+        .batches()?
+        .iter()
+        .map(|b| BatchRow {
+            id: b.id,
+            product: match &b.kind {
+                trace_core::BatchKind::Produce { product, .. } => product.clone(),
+                trace_core::BatchKind::Input(l) => l.name.clone(),
+            },
+            status: b.status(),
+            holder: main_holder(ledger, b),
+            input_lot: b.is_input(),
+        })
+        .collect())
+}
+
 async fn batches(
     State(node): State<AppState>,
     method: Method,
@@ -302,25 +320,7 @@ async fn batches(
     headers: HeaderMap,
 ) -> Result<Json<Vec<BatchRow>>, ApiError> {
     require(&node, &headers, &method, &uri, &[], &[])?;
-    blocking(move || {
-        let rows = node
-            .ledger
-            .batches()?
-            .iter()
-            .map(|b| BatchRow {
-                id: b.id,
-                product: match &b.kind {
-                    trace_core::BatchKind::Produce { product, .. } => product.clone(),
-                    trace_core::BatchKind::Input(l) => l.name.clone(),
-                },
-                status: b.status(),
-                holder: main_holder(&node.ledger, b),
-                input_lot: b.is_input(),
-            })
-            .collect();
-        Ok(Json(rows))
-    })
-    .await
+    blocking(move || batch_rows(&node.ledger).map(Json)).await
 }
 
 /// The full view of a batch, as `trace show --json` prints it.

@@ -13,7 +13,7 @@ pub mod scan;
 mod serve;
 pub mod wire;
 
-pub use api::{AppState, Limits, Node, app, batch_view, lineage};
+pub use api::{AppState, Limits, Node, app, batch_rows, batch_view, lineage};
 pub use error::{ApiError, rule_status};
 pub use metrics::Metrics;
 pub use serve::{ServeConfig, serve, shutdown_signal};

@@ -1,0 +1,400 @@
+//! The command line: global flags and one subcommand per job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use trace_core::{
+    BatchId, CertKind, Commissioning, Gtin, InputKind, Lot, Process, ProductClass, PublicKey, Quantity, RecordId, Role,
+    Verdict, VetDrugCode,
+};
+
+/// `trace`: record and audit farm produce from farm input to market stall.
+#[derive(Debug, Parser)]
+#[command(name = "trace", version, about, long_about = None, after_help = "\
+Talk to a node with --node URL (or TRACE_NODE), or to a local ledger with --data DIR (or TRACE_DATA).
+Sign with --key FILE (or TRACE_KEY); with --data and no key, the ledger's authority key is used.
+Exit codes: 0 ok, 1 error, 2 usage, 3 refused by a ledger rule, 4 verification failed.")]
+pub struct Cli {
+    /// Global flags.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags that may stand anywhere on the line.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The node to talk to, e.g. http://127.0.0.1:8080.
+    #[arg(long, global = true, env = "TRACE_NODE", value_name = "URL")]
+    pub node: Option<String>,
+    /// A local ledger's data directory.
+    #[arg(long, global = true, env = "TRACE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Secret key file to sign with.
+    #[arg(long, global = true, env = "TRACE_KEY", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Print JSON for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Claimed time of the event: YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC+08:00), RFC 3339, or unix ms. Default: now.
+    #[arg(long, global = true, value_name = "TIME")]
+    pub time: Option<String>,
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make or inspect signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Admit an actor with roles (authority, regulator).
+    #[command(
+        after_help = "Example:\n  trace admit --actor 3b6a…e1 --name 'Hetao pig co-op' --role coop --registration 93210503MA0X --location 溪湖区"
+    )]
+    Admit {
+        /// The actor's public key (hex).
+        #[arg(long)]
+        actor: PublicKey,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Roles (repeat): authority, regulator, coop, vet, supplier, processor, transporter, market, lab.
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// Registration number (unified social credit code, licence).
+        #[arg(long, default_value = "")]
+        registration: String,
+        /// Location.
+        #[arg(long, default_value = "")]
+        location: String,
+    },
+    /// Revoke an actor's key (authority, regulator).
+    Revoke {
+        /// The actor's public key.
+        #[arg(long)]
+        actor: PublicKey,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Hand your identity and roles to a new key; the old key stops signing.
+    RotateKey {
+        /// The new key's public key (from `trace key new`).
+        #[arg(long)]
+        new_key: PublicKey,
+    },
+    /// Register a produce batch: a herd, a harvest, a milk collection (co-op, processor).
+    #[command(
+        after_help = "Example:\n  trace register --product '生猪 Live pigs' --class livestock --commissioning herd --quantity '40 head' --place 'Hetao farm, shed 3'"
+    )]
+    Register {
+        /// Product description.
+        #[arg(long)]
+        product: String,
+        /// Product class: livestock, poultry, aquatic, dairy, egg, grain, vegetable, fruit, tea, herb, processed, meat.
+        #[arg(long)]
+        class: ProductClass,
+        /// How it came into being: herd, planting, harvest, milk-collection, catch, laying, other.
+        #[arg(long, default_value = "other")]
+        commissioning: Commissioning,
+        /// Quantity, e.g. "40 head" or "1200.5 kg".
+        #[arg(long)]
+        quantity: Quantity,
+        /// GTIN (8 to 14 digits with check digit).
+        #[arg(long)]
+        gtin: Option<Gtin>,
+        /// Lot number (GS1 AI 10).
+        #[arg(long)]
+        lot: Option<Lot>,
+        /// Farm, field or pond.
+        #[arg(long, default_value = "")]
+        place: String,
+    },
+    /// Register a vet-drug, feed or pesticide lot (supplier).
+    #[command(
+        after_help = "Example:\n  trace register-input --kind vet-drug --name 'Amoxicillin soluble powder' --approval '兽药字(2021)060011234' \\\n    --manufacturer 'Liaoning Vet Pharma' --lot A2311 --substance amoxicillin --withdrawal-days 28 --prescription-only \\\n    --quantity '100 box' --code 202611010123400000000001"
+    )]
+    RegisterInput {
+        /// vet-drug, feed, feed-additive, pesticide, fertilizer.
+        #[arg(long)]
+        kind: InputKind,
+        /// Product name.
+        #[arg(long)]
+        name: String,
+        /// Approval number (兽药批准文号, 农药登记证号).
+        #[arg(long)]
+        approval: String,
+        /// Manufacturer.
+        #[arg(long, default_value = "")]
+        manufacturer: String,
+        /// Production lot.
+        #[arg(long)]
+        lot: Lot,
+        /// Active substance (repeat).
+        #[arg(long = "substance")]
+        substances: Vec<String>,
+        /// Withdrawal period or pre-harvest interval in days.
+        #[arg(long, default_value_t = 0)]
+        withdrawal_days: u32,
+        /// Prescription-only vet drug.
+        #[arg(long)]
+        prescription_only: bool,
+        /// High-toxicity pesticide.
+        #[arg(long)]
+        high_toxicity: bool,
+        /// Quantity in the lot.
+        #[arg(long)]
+        quantity: Quantity,
+        /// 24-digit vet-drug traceability code of a package (repeat).
+        #[arg(long = "code")]
+        codes: Vec<VetDrugCode>,
+        /// Expiry date.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Record an input given to a batch: feed, a vet drug, a pesticide spray (co-op, vet).
+    #[command(
+        after_help = "Example:\n  trace apply 7K3M-Q9TA-C2XVR --input Q2W4-ZZ8N-1KD3M --dose '2 box' --vet 5f1c…9a --code 202611010123400000000001"
+    )]
+    Apply {
+        /// The batch treated.
+        batch: BatchId,
+        /// The input lot used.
+        #[arg(long)]
+        input: BatchId,
+        /// Dose or amount.
+        #[arg(long)]
+        dose: Quantity,
+        /// The prescribing vet's public key (prescription-only drugs).
+        #[arg(long)]
+        vet: Option<PublicKey>,
+        /// The package's 24-digit code, as scanned.
+        #[arg(long)]
+        code: Option<VetDrugCode>,
+        /// Note: reason, route, area sprayed.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Record a sampling inspection (lab, regulator).
+    #[command(
+        after_help = "Example:\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012 --analyte clenbuterol --value 1.2 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict fail"
+    )]
+    Inspect {
+        /// Batch sampled.
+        batch: BatchId,
+        /// Sample number.
+        #[arg(long)]
+        sample: String,
+        /// What was measured.
+        #[arg(long)]
+        analyte: String,
+        /// Measured value (up to three decimals).
+        #[arg(long)]
+        value: Option<String>,
+        /// Limit (up to three decimals).
+        #[arg(long)]
+        limit: Option<String>,
+        /// Unit of value and limit.
+        #[arg(long, default_value = "")]
+        unit: String,
+        /// Method or standard.
+        #[arg(long, default_value = "")]
+        method: String,
+        /// pass or fail.
+        #[arg(long)]
+        verdict: Verdict,
+    },
+    /// Record a certificate: origin-exit (合格证), quarantine, 三品一标 (co-op, vet, processor, regulator).
+    Certify {
+        /// Batch covered.
+        batch: BatchId,
+        /// origin-exit, quarantine, pollution-free, green, organic, geographical-indication, gap.
+        #[arg(long)]
+        kind: CertKind,
+        /// Certificate number.
+        #[arg(long)]
+        number: String,
+        /// Valid from (default: the event time).
+        #[arg(long)]
+        valid_from: Option<String>,
+        /// Valid until.
+        #[arg(long)]
+        valid_until: String,
+        /// A promise made (repeat).
+        #[arg(long = "promise")]
+        promises: Vec<String>,
+    },
+    /// Ship part or all of a batch to another actor (holder).
+    Ship {
+        /// Batch.
+        batch: BatchId,
+        /// How much.
+        #[arg(long)]
+        quantity: Quantity,
+        /// The receiver's public key.
+        #[arg(long)]
+        to: PublicKey,
+        /// Ship-from place.
+        #[arg(long, default_value = "")]
+        from_place: String,
+        /// Ship-to place.
+        #[arg(long, default_value = "")]
+        to_place: String,
+        /// Reference document: waybill, certificate number.
+        #[arg(long, default_value = "")]
+        document: String,
+        /// The carrier's public key.
+        #[arg(long)]
+        carrier: Option<PublicKey>,
+    },
+    /// Receive a shipment after purchase inspection (the receiver).
+    Receive {
+        /// Batch.
+        batch: BatchId,
+        /// The Shipped record's id.
+        #[arg(long)]
+        shipment: RecordId,
+        /// Refuse the goods at inspection: they go back to the shipper.
+        #[arg(long)]
+        refuse: bool,
+        /// Documents checked.
+        #[arg(long, default_value = "")]
+        documents: String,
+        /// Inspection notes.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Transform input batches into new output batches: slaughter, milling, packing, harvest (processor, co-op).
+    #[command(
+        after_help = "Example:\n  trace transform --process slaughter --input 7K3M-Q9TA-C2XVR=20head \\\n    --output 'product=Pork half carcass;class=meat;quantity=1600 kg;lot=P1' --place 'Xihu slaughterhouse'"
+    )]
+    Transform {
+        /// slaughter, harvest, milking, milling, brewing, dairy-processing, packing, other.
+        #[arg(long)]
+        process: Process,
+        /// BATCH=QUANTITY consumed (repeat).
+        #[arg(long = "input", required = true)]
+        inputs: Vec<String>,
+        /// product=…;class=…;quantity=…[;gtin=…][;lot=…] produced (repeat).
+        #[arg(long = "output", required = true)]
+        outputs: Vec<String>,
+        /// Where.
+        #[arg(long, default_value = "")]
+        place: String,
+    },
+    /// Sell part or all of a batch (market, co-op, processor).
+    Sell {
+        /// Batch.
+        batch: BatchId,
+        /// How much.
+        #[arg(long)]
+        quantity: Quantity,
+        /// Buyer.
+        #[arg(long, default_value = "retail")]
+        buyer: String,
+    },
+    /// Hold a batch and all its descendants (regulator).
+    Hold {
+        /// Batch.
+        batch: BatchId,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a hold (regulator).
+    Release {
+        /// Batch.
+        batch: BatchId,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Recall a batch or input lot and all its descendants (regulator, or the registrant).
+    Recall {
+        /// Batch or lot.
+        batch: BatchId,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Dispose of part or all of a batch (holder).
+    Dispose {
+        /// Batch.
+        batch: BatchId,
+        /// How much.
+        #[arg(long)]
+        quantity: Quantity,
+        /// How.
+        #[arg(long)]
+        method: String,
+    },
+    /// Correct an earlier record (its author, or a regulator); the record itself stays.
+    Correct {
+        /// The record corrected.
+        record: RecordId,
+        /// Why it was wrong.
+        #[arg(long)]
+        reason: String,
+        /// What is true instead.
+        #[arg(long)]
+        corrected: String,
+    },
+    /// Add or remove banned substances (regulator).
+    Ban {
+        /// Substances to add.
+        substances: Vec<String>,
+        /// Substances to remove (repeat).
+        #[arg(long = "unban")]
+        remove: Vec<String>,
+        /// Legal basis or reason.
+        #[arg(long)]
+        reason: String,
+    },
+    /// One batch: state, history, inputs, inspections.
+    Show {
+        /// Batch or lot.
+        batch: BatchId,
+    },
+    /// Every batch: id, product, status, holder.
+    Batches,
+    /// Every actor.
+    Actors,
+    /// Trace back: every ancestor batch and input lot, to the farm.
+    Back {
+        /// Batch.
+        batch: BatchId,
+    },
+    /// Trace forward: every descendant and who holds it, to the market stall.
+    Forward {
+        /// Batch or lot.
+        batch: BatchId,
+    },
+    /// Every batch an input lot or batch reached, and who holds it now (regulator).
+    RecallImpact {
+        /// Lot or batch.
+        batch: BatchId,
+    },
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, powershell, elvish.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `trace key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new signing key file (mode 0600; never overwrites).
+    New {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Print a key file's public key.
+    Show {
+        /// The key file.
+        file: PathBuf,
+    },
+}

@@ -1,0 +1,97 @@
+//! A blocking HTTP client for a trace node, signing requests with the caller's key (see `docs/api.md`).
+
+use anyhow::{Context, anyhow, bail};
+use trace_core::{SecretKey, Time};
+use trace_node::wire::ErrorResponse;
+
+/// An error answer from the node: status, stable code, message.
+#[derive(Debug, Clone)]
+pub struct NodeError {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+}
+
+impl std::fmt::Display for NodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+/// A node at a base URL.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    key: Option<SecretKey>,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// A client for the node at `base` (e.g. `http://127.0.0.1:8080`), signing with `key` when given.
+    pub fn new(base: &str, key: Option<SecretKey>) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(120)))
+            .build()
+            .into();
+        Client { base: base.trim_end_matches('/').to_owned(), key, agent }
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn headers(&self, method: &str, path: &str, body: &[u8]) -> Vec<(String, String)> {
+        match &self.key {
+            Some(k) => trace_node::auth::sign_request(k, method, path, body, Time::now()).to_vec(),
+            None => Vec::new(),
+        }
+    }
+
+    /// GETs `path` and returns the body text, or the node's error.
+    pub fn get_text(&self, path: &str, accept: &str) -> anyhow::Result<String> {
+        let mut req = self.agent.get(format!("{}{path}", self.base)).header("accept", accept);
+        for (h, v) in self.headers("GET", path, &[]) {
+            req = req.header(h, v);
+        }
+        let resp = req.call().with_context(|| format!("connecting to {}", self.base))?;
+        self.finish(resp)
+    }
+
+    /// GETs `path` as JSON.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let text = self.get_text(path, "application/json")?;
+        serde_json::from_str(&text).with_context(|| format!("reading the node's answer to {path}"))
+    }
+
+    /// POSTs a JSON body and decodes the JSON answer.
+    pub fn post<T: serde::de::DeserializeOwned>(&self, path: &str, body: &impl serde::Serialize) -> anyhow::Result<T> {
+        let bytes = serde_json::to_vec(body)?;
+        let mut req = self.agent.post(format!("{}{path}", self.base)).header("content-type", "application/json");
+        for (h, v) in self.headers("POST", path, &bytes) {
+            req = req.header(h, v);
+        }
+        let resp = req.send(&bytes[..]).with_context(|| format!("connecting to {}", self.base))?;
+        let text = self.finish(resp)?;
+        serde_json::from_str(&text).with_context(|| format!("reading the node's answer to {path}"))
+    }
+
+    fn finish(&self, mut resp: ureq::http::Response<ureq::Body>) -> anyhow::Result<String> {
+        let status = resp.status().as_u16();
+        let text =
+            resp.body_mut().with_config().limit(1 << 30).read_to_string().context("reading the node's answer")?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        match serde_json::from_str::<ErrorResponse>(&text) {
+            Ok(e) => Err(anyhow!(NodeError { status, code: e.error.code, message: e.error.message })),
+            Err(_) => bail!("node answered {status}: {}", text.chars().take(200).collect::<String>()),
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! What each command does.
+
+use std::io::Write;
+
+use anyhow::{Context, anyhow, bail};
+use trace_core::*;
+
+use crate::backend::Backend;
+use crate::cli::{Cli, Command, Global, KeyCommand};
+use crate::client::{Client, NodeError};
+use crate::output;
+
+/// Exit code: a ledger rule refused the record.
+pub const EXIT_REFUSED: i32 = 3;
+/// Exit code: a verification failed.
+pub const EXIT_VERIFY: i32 = 4;
+
+/// A verification failure, which exits with [`EXIT_VERIFY`].
+#[derive(Debug)]
+pub struct VerifyFailed(pub String);
+
+impl std::fmt::Display for VerifyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for VerifyFailed {}
+
+/// The exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    if e.downcast_ref::<VerifyFailed>().is_some() {
+        return EXIT_VERIFY;
+    }
+    if let Some(n) = e.downcast_ref::<NodeError>() {
+        if is_rule(&n.code) {
+            return EXIT_REFUSED;
+        }
+    }
+    1
+}
+
+fn is_rule(code: &str) -> bool {
+    // Every Rule code, plus the ones that only the HTTP layer knows as record refusals.
+    const CODES: &[&str] = &[
+        "malformed",
+        "wrong-origin",
+        "bad-signature",
+        "genesis",
+        "unknown-author",
+        "revoked-author",
+        "role-not-permitted",
+        "unknown-parent",
+        "stale-head",
+        "unknown-batch",
+        "unknown-actor",
+        "batch-id-collision",
+        "bad-time",
+        "withdrawal-period",
+        "banned-substance",
+        "high-toxicity-pesticide",
+        "batch-blocked",
+        "quantity-exceeded",
+        "not-holder",
+        "prescription-required",
+        "inconsistent-verdict",
+        "invalid-state",
+        "limit-exceeded",
+    ];
+    CODES.contains(&code)
+}
+
+/// Where commands run and with which key.
+pub struct Ctx {
+    /// Global flags.
+    pub global: Global,
+    backend: Option<Backend>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx").field("global", &self.global).finish()
+    }
+}
+
+impl Ctx {
+    /// A context for these flags; the backend opens on first use.
+    pub fn new(global: Global) -> Ctx {
+        Ctx { global, backend: None }
+    }
+
+    /// The signing key: `--key`, or with `--data` the ledger's authority key.
+    pub fn key(&self) -> anyhow::Result<SecretKey> {
+        if let Some(p) = &self.global.key {
+            return read_key_file(p).with_context(|| format!("reading the key {}", p.display()));
+        }
+        if let Some(d) = &self.global.data {
+            let p = DataDir::authority_key_path(d);
+            if p.exists() {
+                return read_key_file(&p).with_context(|| format!("reading the authority key {}", p.display()));
+            }
+        }
+        bail!("no signing key: pass --key FILE (or set TRACE_KEY); make one with `trace key new --out FILE`")
+    }
+
+    /// The backend: `--node` or `--data`.
+    pub fn backend(&mut self) -> anyhow::Result<&Backend> {
+        if self.backend.is_none() {
+            let b = match (&self.global.node, &self.global.data) {
+                (Some(url), _) => Backend::Remote(Box::new(Client::new(url, self.key().ok()))),
+                (None, Some(dir)) => Backend::Local(Box::new(
+                    DataDir::open(dir).with_context(|| format!("opening the ledger in {}", dir.display()))?,
+                )),
+                (None, None) => bail!("no ledger: pass --node URL or --data DIR (or set TRACE_NODE / TRACE_DATA)"),
+            };
+            self.backend = Some(b);
+        }
+        match &self.backend {
+            Some(b) => Ok(b),
+            None => unreachable!("set just above"),
+        }
+    }
+
+    fn event_time(&self) -> anyhow::Result<Time> {
+        match &self.global.time {
+            Some(t) => Time::parse_human(t).context("reading --time"),
+            None => Ok(Time::now()),
+        }
+    }
+
+    /// Signs `event` naming the current heads of the batches it acts on, submits it, and prints the outcome.
+    pub fn record(&mut self, event: Event) -> anyhow::Result<()> {
+        let key = self.key()?;
+        let time = self.event_time()?;
+        let backend = self.backend()?;
+        let origin = backend.origin()?;
+        let parents = match &event {
+            Event::Correction(c) => vec![c.target],
+            e => {
+                let mut p = Vec::new();
+                for b in e.acted_on() {
+                    p.push(backend.batch_state(b)?.head);
+                }
+                p
+            }
+        };
+        let kind = event.kind();
+        let record = sign_event(&key, &origin, time, parents, event);
+        let ok = backend.submit(record)?;
+        if self.global.json {
+            println!("{}", serde_json::to_string_pretty(&ok)?);
+        } else {
+            let what = if ok.duplicate { "already recorded" } else { "recorded" };
+            println!("{} {what} {kind} as entry {} (record {})", output::good("✓"), ok.index, ok.id);
+            for b in &ok.created {
+                println!("  new batch {}", output::bold(&b.to_string()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn milli_of(s: &Option<String>, what: &str) -> anyhow::Result<Option<u64>> {
+    match s {
+        None => Ok(None),
+        Some(v) => {
+            let q: Quantity = format!("{v} g").parse().with_context(|| format!("reading --{what} {v}"))?;
+            Ok(Some(q.milli))
+        }
+    }
+}
+
+fn parse_input(s: &str) -> anyhow::Result<TransformInput> {
+    let (b, q) = s
+        .split_once('=')
+        .ok_or_else(|| anyhow!("--input {s}: expected BATCH=QUANTITY, like 7K3M-Q9TA-C2XVR=20head"))?;
+    Ok(TransformInput {
+        batch: b.trim().parse().with_context(|| format!("--input {s}"))?,
+        quantity: q.trim().parse().with_context(|| format!("--input {s}"))?,
+    })
+}
+
+fn parse_output(s: &str) -> anyhow::Result<TransformOutput> {
+    let (mut product, mut class, mut quantity, mut gtin, mut lot) = (None, None, None, None, None);
+    for part in s.split(';') {
+        let (k, v) = part.split_once('=').ok_or_else(|| anyhow!("--output {s}: '{part}' is not key=value"))?;
+        let v = v.trim();
+        match k.trim() {
+            "product" => product = Some(v.to_owned()),
+            "class" => class = Some(v.parse::<ProductClass>()?),
+            "quantity" => quantity = Some(v.parse::<Quantity>()?),
+            "gtin" => gtin = Some(v.parse::<Gtin>()?),
+            "lot" => lot = Some(v.parse::<Lot>()?),
+            other => bail!("--output {s}: unknown key '{other}' (product, class, quantity, gtin, lot)"),
+        }
+    }
+    Ok(TransformOutput {
+        product: product.ok_or_else(|| anyhow!("--output {s}: product= is required"))?,
+        class: class.ok_or_else(|| anyhow!("--output {s}: class= is required"))?,
+        quantity: quantity.ok_or_else(|| anyhow!("--output {s}: quantity= is required"))?,
+        gtin,
+        lot,
+    })
+}
+
+fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut ctx = Ctx::new(cli.global);
+    match cli.command {
+        Command::Key(KeyCommand::New { out }) => {
+            let k = SecretKey::generate().context("generating a key")?;
+            write_key_file(&out, &k).with_context(|| format!("writing {}", out.display()))?;
+            if ctx.global.json {
+                print_json(&serde_json::json!({ "public_key": k.public(), "file": out }))?;
+            } else {
+                println!("{}", k.public());
+                eprintln!("wrote {} (keep it secret; mode 0600)", out.display());
+            }
+            Ok(())
+        }
+        Command::Key(KeyCommand::Show { file }) => {
+            let k = read_key_file(&file).with_context(|| format!("reading {}", file.display()))?;
+            println!("{}", k.public());
+            Ok(())
+        }
+        Command::Admit { actor, name, roles, registration, location } => {
+            ctx.record(Event::ActorAdmitted(ActorAdmitted { actor, name, roles, registration, location }))
+        }
+        Command::Revoke { actor, reason } => ctx.record(Event::ActorRevoked(ActorRevoked { actor, reason })),
+        Command::RotateKey { new_key } => ctx.record(Event::KeyRotated(KeyRotated { new_key })),
+        Command::Register { product, class, commissioning, quantity, gtin, lot, place } => {
+            ctx.record(Event::BatchRegistered(BatchRegistered {
+                product,
+                class,
+                commissioning,
+                quantity,
+                gtin,
+                lot,
+                place,
+            }))
+        }
+        Command::RegisterInput {
+            kind,
+            name,
+            approval,
+            manufacturer,
+            lot,
+            substances,
+            withdrawal_days,
+            prescription_only,
+            high_toxicity,
+            quantity,
+            codes,
+            expires,
+        } => {
+            let expires = expires.map(|e| Time::parse_human(&e)).transpose().context("reading --expires")?;
+            ctx.record(Event::InputLotRegistered(InputLotRegistered {
+                kind,
+                name,
+                approval_number: approval,
+                manufacturer,
+                lot,
+                active_substances: substances,
+                withdrawal_days,
+                prescription_only,
+                high_toxicity,
+                quantity,
+                vet_drug_codes: codes,
+                expires,
+            }))
+        }
+        Command::Apply { batch, input, dose, vet, code, note } => ctx.record(Event::InputApplied(InputApplied {
+            batch,
+            input,
+            dose,
+            prescribed_by: vet,
+            vet_drug_code: code,
+            note,
+        })),
+        Command::Inspect { batch, sample, analyte, value, limit, unit, method, verdict } => {
+            let value_milli = milli_of(&value, "value")?;
+            let limit_milli = milli_of(&limit, "limit")?;
+            ctx.record(Event::Inspected(Inspected {
+                batch,
+                sample,
+                analyte,
+                value_milli,
+                limit_milli,
+                unit,
+                method,
+                verdict,
+            }))
+        }
+        Command::Certify { batch, kind, number, valid_from, valid_until, promises } => {
+            let valid_from = match valid_from {
+                Some(t) => Time::parse_human(&t).context("reading --valid-from")?,
+                None => ctx.event_time()?,
+            };
+            let valid_until = Time::parse_human(&valid_until).context("reading --valid-until")?;
+            ctx.record(Event::Certified(Certified { batch, kind, number, valid_from, valid_until, promises }))
+        }
+        Command::Ship { batch, quantity, to, from_place, to_place, document, carrier } => {
+            ctx.record(Event::Shipped(Shipped { batch, quantity, to, from_place, to_place, document, carrier }))
+        }
+        Command::Receive { batch, shipment, refuse, documents, note } => ctx.record(Event::Received(Received {
+            batch,
+            shipment,
+            accepted: !refuse,
+            documents_checked: documents,
+            note,
+        })),
+        Command::Transform { process, inputs, outputs, place } => {
+            let inputs = inputs.iter().map(|s| parse_input(s)).collect::<anyhow::Result<Vec<_>>>()?;
+            let outputs = outputs.iter().map(|s| parse_output(s)).collect::<anyhow::Result<Vec<_>>>()?;
+            ctx.record(Event::Transformed(Transformed { process, inputs, outputs, place }))
+        }
+        Command::Sell { batch, quantity, buyer } => ctx.record(Event::Sold(Sold { batch, quantity, buyer })),
+        Command::Hold { batch, reason } => ctx.record(Event::Held(Held { batch, reason })),
+        Command::Release { batch, reason } => ctx.record(Event::Released(Released { batch, reason })),
+        Command::Recall { batch, reason } => ctx.record(Event::Recalled(Recalled { batch, reason })),
+        Command::Dispose { batch, quantity, method } => {
+            ctx.record(Event::Disposed(Disposed { batch, quantity, method }))
+        }
+        Command::Correct { record, reason, corrected } => {
+            ctx.record(Event::Correction(Correction { target: record, reason, corrected }))
+        }
+        Command::Ban { substances, remove, reason } => {
+            ctx.record(Event::BannedListChanged(BannedListChanged { add: substances, remove, reason }))
+        }
+        Command::Show { batch } => {
+            let json = ctx.global.json;
+            let v = ctx.backend()?.batch_view(batch)?;
+            if json {
+                print_json(&v)
+            } else {
+                crate::show::print_batch(&v);
+                Ok(())
+            }
+        }
+        Command::Batches => {
+            let json = ctx.global.json;
+            let rows = ctx.backend()?.batches()?;
+            if json {
+                return print_json(&rows);
+            }
+            for r in rows {
+                let kind = if r.input_lot { "lot" } else { "batch" };
+                println!("{}  {:<8} {:<6} {}  {}", r.id, r.status.as_str(), kind, r.product, r.holder);
+            }
+            Ok(())
+        }
+        Command::Actors => {
+            let json = ctx.global.json;
+            let actors = ctx.backend()?.actors()?;
+            if json {
+                return print_json(&actors);
+            }
+            for a in actors {
+                let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+                let state = if a.active { "" } else { " (revoked)" };
+                println!("{}  {}{state}  [{}]", a.key, a.name, roles.join(", "));
+            }
+            Ok(())
+        }
+        Command::Back { batch } => lineage(&mut ctx, batch, Direction::Back),
+        Command::Forward { batch } => lineage(&mut ctx, batch, Direction::Forward),
+        Command::RecallImpact { batch } => {
+            let json = ctx.global.json;
+            let v = ctx.backend()?.recall_impact(batch)?;
+            if json {
+                return print_json(&v);
+            }
+            crate::show::print_recall_impact(&v);
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "trace", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
+
+fn lineage(ctx: &mut Ctx, batch: BatchId, direction: Direction) -> anyhow::Result<()> {
+    let json = ctx.global.json;
+    let r = ctx.backend()?.lineage(batch, direction)?;
+    if json {
+        return print_json(&r);
+    }
+    let arrow = if direction == Direction::Back { "←" } else { "→" };
+    println!("{} {batch}", output::bold(&format!("{} of", r.direction)));
+    if r.reached.is_empty() {
+        println!("  (nothing)");
+    }
+    for row in r.reached {
+        let status = match row.status {
+            Status::Recalled => output::bad("recalled"),
+            Status::OnHold => output::warn("on hold"),
+            s => s.as_str().to_owned(),
+        };
+        let indent = "  ".repeat(row.depth as usize);
+        let holders =
+            if row.holders.is_empty() { String::new() } else { format!("  held by {}", row.holders.join("; ")) };
+        println!("{indent}{arrow} {} [{status}]{holders}", row.label);
+    }
+    Ok(())
+}
+
+/// Turns a node error into the one-line message printed before exiting.
+pub fn describe(e: &anyhow::Error) -> String {
+    if let Some(n) = e.downcast_ref::<NodeError>() {
+        if is_rule(&n.code) {
+            return format!("{} refused ({}): {}", output::bad("✗"), n.code, n.message);
+        }
+    }
+    format!("trace: {e:#}")
+}

@@ -1,0 +1,160 @@
+//! Keys, event commands, exit codes, JSON output, global flags anywhere.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use trace_core::{DataDir, SecretKey};
+
+pub fn trace(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trace"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("TRACE_NODE")
+        .env_remove("TRACE_DATA")
+        .env_remove("TRACE_KEY")
+        .output()
+        .unwrap()
+}
+
+pub fn ok(args: &[&str]) -> String {
+    let o = trace(args);
+    assert!(
+        o.status.success(),
+        "trace {args:?} failed: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+pub struct Fixture {
+    /// Held so the temporary directory lives as long as the fixture.
+    pub _dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub coop_key: PathBuf,
+    pub coop: String,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("ledger");
+        drop(DataDir::init(&data, "cli.test.example/ledger".parse().unwrap(), "authority").unwrap());
+        let coop_key = dir.path().join("coop.key");
+        let coop = ok(&["key", "new", "--out", coop_key.to_str().unwrap()]).trim().to_owned();
+        let f = Fixture { _dir: dir, data, coop_key, coop };
+        ok(&["admit", "--data", f.d(), "--actor", &f.coop, "--name", "Hetao co-op", "--role", "coop"]);
+        f
+    }
+
+    pub fn d(&self) -> &str {
+        self.data.to_str().unwrap()
+    }
+
+    pub fn k(&self) -> &str {
+        self.coop_key.to_str().unwrap()
+    }
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn key_new_writes_a_0600_file_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.key");
+    let public = ok(&["key", "new", "--out", p.to_str().unwrap()]);
+    assert_eq!(public.trim().len(), 64);
+    assert_eq!(mode(&p), 0o600);
+    let again = trace(&["key", "new", "--out", p.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("a.key"));
+    assert_eq!(ok(&["key", "show", p.to_str().unwrap()]), public);
+    let k = SecretKey::from_file_text(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    assert_eq!(k.public().to_string(), public.trim());
+}
+
+#[test]
+fn register_then_show_and_batches_as_json() {
+    let f = Fixture::new();
+    let out = ok(&[
+        "--data",
+        f.d(),
+        "--key",
+        f.k(),
+        "register",
+        "--product",
+        "Live pigs",
+        "--class",
+        "livestock",
+        "--commissioning",
+        "herd",
+        "--quantity",
+        "40 head",
+        "--place",
+        "Hetao farm",
+        "--time",
+        "2026-11-01",
+    ]);
+    assert!(out.contains("recorded BatchRegistered"), "{out}");
+    let rows: serde_json::Value = serde_json::from_str(&ok(&["batches", "--data", f.d(), "--json"])).unwrap();
+    let id = rows[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(rows[0]["product"], "Live pigs");
+    assert_eq!(rows[0]["status"], "active");
+    assert_eq!(rows[0]["holder"], "Hetao co-op");
+    let show: serde_json::Value = serde_json::from_str(&ok(&["show", &id, "--data", f.d(), "--json"])).unwrap();
+    assert_eq!(show["state"]["id"], id);
+    assert_eq!(show["history"][0]["kind"], "BatchRegistered");
+    assert_eq!(show["summary"]["origins"][0]["farm"], "Hetao co-op");
+    // The batch id is accepted in any case and without hyphens.
+    let lower = id.replace('-', "").to_lowercase();
+    assert!(ok(&["show", &lower, "--data", f.d()]).contains("Live pigs"));
+}
+
+#[test]
+fn refusals_exit_3_with_the_rule_and_write_nothing() {
+    let f = Fixture::new();
+    ok(&["--data", f.d(), "--key", f.k(), "register", "--product", "Rice", "--class", "grain", "--quantity", "2 t"]);
+    let rows: serde_json::Value = serde_json::from_str(&ok(&["batches", "--data", f.d(), "--json"])).unwrap();
+    let id = rows[0]["id"].as_str().unwrap().to_owned();
+    let before = ok(&["show", &id, "--data", f.d(), "--json"]);
+    let o = trace(&["--data", f.d(), "--key", f.k(), "sell", &id, "--quantity", "3 t"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("quantity-exceeded") && err.contains("only 2 t held"), "{err}");
+    assert_eq!(ok(&["show", &id, "--data", f.d(), "--json"]), before);
+}
+
+#[test]
+fn bad_input_is_a_clear_usage_error() {
+    let f = Fixture::new();
+    let o = trace(&[
+        "--data",
+        f.d(),
+        "--key",
+        f.k(),
+        "register",
+        "--product",
+        "x",
+        "--class",
+        "plastic",
+        "--quantity",
+        "1 kg",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected one of: livestock"));
+    let o = trace(&["show", "ABCD-EFGH-JKMNP", "--data", f.d()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("check symbol"));
+    let o = trace(&["batches"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--node URL or --data DIR"));
+}
+
+#[test]
+fn completions_are_printed() {
+    let out = ok(&["completions", "bash"]);
+    assert!(out.contains("recall-impact"));
+}

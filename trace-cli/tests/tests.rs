@@ -1,0 +1,5 @@
+//! CLI tests: the real `trace` binary against a local ledger.
+
+#![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod basics;
