@@ -104,6 +104,17 @@ impl DataDir {
 
     /// Creates a new ledger in `dir` (which must not exist or be empty): keys, config, genesis.
     pub fn init(dir: &Path, origin: Origin, authority_name: &str) -> Result<DataDir, Error> {
+        let authority = SecretKey::generate().map_err(io("generating the authority key"))?;
+        let opened = DataDir::create(dir, origin, &authority)?;
+        for r in genesis_records(&authority, authority_name, &opened.config.origin, Time::now()) {
+            opened.ledger.append(r)?;
+        }
+        Ok(opened)
+    }
+
+    /// Creates the directory, key files and config of a new ledger whose authority is `authority`, without
+    /// appending anything: the caller appends the genesis records.
+    pub fn create(dir: &Path, origin: Origin, authority: &SecretKey) -> Result<DataDir, Error> {
         if dir.exists() && fs::read_dir(dir).map_err(io(format!("reading {}", dir.display())))?.next().is_some() {
             return Err(Error::Io {
                 context: format!("{} is not empty; refusing to create a ledger over it", dir.display()),
@@ -111,18 +122,13 @@ impl DataDir {
             });
         }
         fs::create_dir_all(dir.join("keys")).map_err(io(format!("creating {}", dir.display())))?;
-        let authority = SecretKey::generate().map_err(io("generating the authority key"))?;
         let log_key = SecretKey::generate().map_err(io("generating the log key"))?;
-        write_key_file(&Self::authority_key_path(dir), &authority)?;
+        write_key_file(&Self::authority_key_path(dir), authority)?;
         write_key_file(&dir.join("keys").join("log.key"), &log_key)?;
         let config = LedgerConfig { log_key_name: origin.to_string(), origin };
         let json = serde_json::to_string_pretty(&config).map_err(|e| Error::Storage(e.to_string()))?;
         fs::write(dir.join("ledger.json"), json + "\n").map_err(io("writing ledger.json"))?;
-        let opened = DataDir::open(dir)?;
-        for r in genesis_records(&authority, authority_name, &opened.config.origin, Time::now()) {
-            opened.ledger.append(r)?;
-        }
-        Ok(opened)
+        DataDir::open(dir)
     }
 
     /// Opens an existing data directory.
