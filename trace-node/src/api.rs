@@ -101,7 +101,6 @@ fn require(
 /// Builds the router.
 pub fn app(node: AppState) -> Router {
     let limit = node.limits.max_body;
-    let timeout = node.limits.timeout;
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
@@ -127,7 +126,6 @@ pub fn app(node: AppState) -> Router {
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(node)
 }
