@@ -2,11 +2,14 @@
 //! codes; everything else is here so tests can call it.
 //!
 //! The main pieces: [`cli::Cli`] (the command line), [`backend::Backend`] (a node over HTTP or a local ledger),
-//! [`client::Client`] (the signing HTTP client), [`commands::run`].
+//! [`client::Client`] (the signing HTTP client), [`commands::run`], and [`qr`]: QR labels for batches and
+//! vet-drug packages (the terminal rendering, PNG and SVG labels with the human-readable caption, printable
+//! sheets). The payload each code holds is [`trace_core::Payload`]'s, specified in `docs/qr.md`.
 
 pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod output;
+pub mod qr;
 mod show;

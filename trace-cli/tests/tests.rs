@@ -1,5 +1,6 @@
-//! CLI tests: the real `trace` binary against a local ledger.
+//! CLI tests: the real `trace` binary against a local ledger, and the QR labels it draws.
 
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod basics;
+mod qr;
