@@ -277,7 +277,7 @@ pub enum Command {
         /// BATCH=QUANTITY consumed (repeat).
         #[arg(long = "input", required = true)]
         inputs: Vec<String>,
-        /// product=…;class=…;quantity=…[;gtin=…][;lot=…] produced (repeat).
+        /// `product=…;class=…;quantity=…` plus optional `;gtin=…` and `;lot=…`, produced (repeat).
         #[arg(long = "output", required = true)]
         outputs: Vec<String>,
         /// Where.
