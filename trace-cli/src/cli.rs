@@ -376,6 +376,36 @@ pub enum Command {
         /// Lot or batch.
         batch: BatchId,
     },
+    /// Print a label's QR code in the terminal and write it as PNG and SVG with the text under the code.
+    #[command(
+        after_help = "Examples:\n  trace qr 7K3M-Q9TA-C2XVR --png pork.png --svg pork.svg --data ./ledger\n  trace qr 202611010123400000000001 --png drug.png --node http://127.0.0.1:8080\n  trace qr 7K3M-Q9TA-C2XVR Q2W4-ZZ8N-1KD3M --copies 6 --sheet stall-12.png --data ./ledger"
+    )]
+    Qr {
+        /// Batch id, 24-digit vet-drug code, or any label payload (Digital Link URL, /b/ URL). Several for a sheet.
+        #[arg(required = true)]
+        targets: Vec<String>,
+        /// Write the (first) label as PNG.
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
+        /// Write the (first) label as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Write a printable sheet of all labels (PNG or SVG by extension).
+        #[arg(long, value_name = "FILE")]
+        sheet: Option<PathBuf>,
+        /// Copies of each label on the sheet.
+        #[arg(long, default_value_t = 1)]
+        copies: usize,
+        /// Labels per row on the sheet.
+        #[arg(long, default_value_t = 3)]
+        columns: usize,
+        /// The public base URL the codes point at. Default: --node, or TRACE_PUBLIC_URL, or http://127.0.0.1:8080.
+        #[arg(long, env = "TRACE_PUBLIC_URL", value_name = "URL")]
+        base: Option<String>,
+        /// Terminal style: ansi (black on white), dark (for dark terminals without colour), light, none.
+        #[arg(long)]
+        style: Option<String>,
+    },
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, powershell, elvish.

@@ -380,6 +380,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             crate::show::print_recall_impact(&v);
             Ok(())
         }
+        Command::Qr { targets, png, svg, sheet, copies, columns, base, style } => crate::labels::run(
+            &mut ctx,
+            &targets,
+            crate::labels::Outputs { png, svg, sheet, copies, columns, base, style },
+        ),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trace", &mut std::io::stdout());

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod commands;
+mod labels;
 pub mod output;
 pub mod qr;
 mod show;

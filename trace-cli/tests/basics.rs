@@ -158,3 +158,57 @@ fn completions_are_printed() {
     let out = ok(&["completions", "bash"]);
     assert!(out.contains("recall-impact"));
 }
+
+#[test]
+fn trace_qr_writes_a_png_that_decodes_to_exactly_the_payload() {
+    let f = Fixture::new();
+    ok(&[
+        "--data",
+        f.d(),
+        "--key",
+        f.k(),
+        "register",
+        "--product",
+        "Pork",
+        "--class",
+        "meat",
+        "--quantity",
+        "10 kg",
+        "--gtin",
+        "06901234567892",
+        "--lot",
+        "P/1",
+        "--time",
+        "2026-11-01",
+    ]);
+    ok(&["--data", f.d(), "--key", f.k(), "register", "--product", "Rice", "--class", "grain", "--quantity", "1 t"]);
+    let rows: serde_json::Value = serde_json::from_str(&ok(&["batches", "--data", f.d(), "--json"])).unwrap();
+    for row in rows.as_array().unwrap() {
+        let id = row["id"].as_str().unwrap();
+        let png = f.data.parent().unwrap().join(format!("{id}.png"));
+        let svg = f.data.parent().unwrap().join(format!("{id}.svg"));
+        let out = ok(&[
+            "qr",
+            id,
+            "--png",
+            png.to_str().unwrap(),
+            "--svg",
+            svg.to_str().unwrap(),
+            "--data",
+            f.d(),
+            "--base",
+            "https://xihu.example",
+            "--style",
+            "dark",
+        ]);
+        let (decoded, _, _) = crate::qr::decode_png(&std::fs::read(&png).unwrap());
+        let want = if row["product"] == "Pork" {
+            "https://xihu.example/01/06901234567892/10/P%2F1".to_owned()
+        } else {
+            format!("https://xihu.example/b/{}", id.replace('-', ""))
+        };
+        assert_eq!(decoded[0].0, want);
+        assert!(out.contains(&want), "the terminal shows the payload too");
+        assert!(std::fs::read_to_string(&svg).unwrap().contains(id));
+    }
+}

@@ -65,7 +65,7 @@ fn load_png(bytes: &[u8]) -> image::GrayImage {
     image::load_from_memory_with_format(bytes, image::ImageFormat::Png).unwrap().to_luma8()
 }
 
-fn decode_png(bytes: &[u8]) -> (Vec<(String, u16, i32)>, u32, u32) {
+pub(crate) fn decode_png(bytes: &[u8]) -> (Vec<(String, u16, i32)>, u32, u32) {
     let img = load_png(bytes);
     let (w, h) = img.dimensions();
     (decode(w as usize, h as usize, |x, y| img.get_pixel(x as u32, y as u32).0[0]), w, h)
