@@ -6,4 +6,5 @@ mod common;
 mod crash;
 mod golden;
 mod ledger;
+mod merkle;
 mod model;
