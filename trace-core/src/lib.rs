@@ -10,6 +10,7 @@
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+mod checkpoint;
 pub mod encoding;
 mod error;
 mod event;
@@ -17,6 +18,7 @@ mod ids;
 mod keys;
 mod ledger;
 pub mod merkle;
+mod note;
 mod query;
 mod record;
 pub mod rules;
@@ -25,11 +27,16 @@ mod state;
 mod store;
 mod values;
 
+pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;
 pub use ids::{BatchId, EntryHash, RecordId};
 pub use keys::{PublicKey, SecretKey, Signature};
 pub use ledger::{Appended, Ledger, TAIL_CHECK, verify_stateless};
+pub use note::{
+    KeyType, MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, NoteError, NoteSignature, NoteSigner, VerifiedSignature,
+    VerifierKey,
+};
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, sign_event};
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};

@@ -8,3 +8,4 @@ mod golden;
 mod ledger;
 mod merkle;
 mod model;
+mod notes;
