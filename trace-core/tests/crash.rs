@@ -15,7 +15,9 @@ const CHILD_ENV: &str = "TRACE_CRASH_CHILD_DIR";
 #[test]
 fn crash_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else { return };
-    let ledger = Ledger::open(std::path::Path::new(&dir), origin()).unwrap();
+    // The parent's handle from the last cycle may still hold sled's lock for a moment after being dropped
+    // (its writer thread lets go asynchronously), so retry like the parent's reopen does.
+    let ledger = reopen_retry(std::path::Path::new(&dir));
     if ledger.size() == 0 {
         for r in founding() {
             ledger.append(r).unwrap();
