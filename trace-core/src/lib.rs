@@ -26,6 +26,7 @@ mod schema;
 mod state;
 mod store;
 mod values;
+mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
@@ -43,4 +44,8 @@ pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, S
 pub use store::{Overlay, Pair, SledStore, Store, Writes, prefix_range};
 pub use values::{
     DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
+};
+pub use witness::{
+    AddCheckpoint, Cosigner, Fork, ForkKind, MAX_PROOF_LINES, WITNESS_STATE_FILE, Witness, WitnessError, Witnessed,
+    detect_fork,
 };

@@ -9,3 +9,4 @@ mod ledger;
 mod merkle;
 mod model;
 mod notes;
+mod witness;
