@@ -25,6 +25,7 @@ pub mod rules;
 mod schema;
 mod state;
 mod store;
+mod tiles;
 mod values;
 mod witness;
 
@@ -42,6 +43,10 @@ pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, sign_event};
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};
 pub use store::{Overlay, Pair, SledStore, Store, Writes, prefix_range};
+pub use tiles::{
+    MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile, TileError, TileKind, read_entry_bundle, read_hash_tile, read_tile,
+    tiles, write_tiles,
+};
 pub use values::{
     DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
 };

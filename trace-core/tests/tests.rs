@@ -9,4 +9,5 @@ mod ledger;
 mod merkle;
 mod model;
 mod notes;
+mod tiles;
 mod witness;
