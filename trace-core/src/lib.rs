@@ -10,6 +10,7 @@
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+mod bundle;
 mod checkpoint;
 pub mod encoding;
 mod error;
@@ -29,6 +30,10 @@ mod tiles;
 mod values;
 mod witness;
 
+pub use bundle::{
+    BundleError, BundleReport, EntryFault, MAX_BUNDLE_LINE, ProofFileError, Trust, TrustError, VerifiedProof,
+    inclusion_proof_file, verify_bundle, verify_proof_file, write_bundle,
+};
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;
