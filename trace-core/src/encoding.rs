@@ -96,7 +96,7 @@ pub fn batch_id_digest(record_id: &[u8; 32], output_index: u32) -> [u8; 32] {
     sha256_parts(&[BATCH_ID_TAG, record_id, &output_index.to_le_bytes()])
 }
 
-/// C2SP signed-note key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4], for an ed25519 key.
+/// C2SP signed-note key id: `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]`, for an ed25519 key.
 pub fn note_key_id(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
     note_key_id_of_type(name, NOTE_TYPE_ED25519, public_key)
 }
@@ -114,7 +114,7 @@ pub const NOTE_SIGNATURE_PREFIX: &str = "\u{2014} ";
 /// The header line of the message a `cosignature/v1` cosignature signs, newline included.
 pub const COSIGNATURE_V1_HEADER: &str = "cosignature/v1\n";
 
-/// C2SP signed-note key id of any signature type: SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4].
+/// C2SP signed-note key id of any signature type: `SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]`.
 pub fn note_key_id_of_type(name: &str, sig_type: u8, public_key: &[u8]) -> [u8; 4] {
     let h = sha256_parts(&[name.as_bytes(), b"\n", &[sig_type], public_key]);
     [h[0], h[1], h[2], h[3]]

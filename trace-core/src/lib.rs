@@ -7,6 +7,11 @@
 //!   [`LogEntry`]s, an RFC 6962 Merkle tree ([`merkle`]), the derived state of actors and batches, and the
 //!   food-safety rules ([`rules`]) enforced at append.
 //! - Typed values that parse: [`BatchId`], [`Gtin`], [`Lot`], [`VetDrugCode`], [`Quantity`], [`Origin`].
+//! - The verifiable log: [`Checkpoint`]s as C2SP signed [`Note`]s under a [`VerifierKey`]; [`Witness`] and
+//!   [`Cosigner`] for `cosignature/v1` cosignatures and [`detect_fork`] for split views; [`Tile`]s for static
+//!   mirrors (C2SP tlog-tiles); audit bundles ([`write_bundle`], [`verify_bundle`]) and per-record proof files
+//!   ([`inclusion_proof_file`], [`verify_proof_file`]) that an auditor checks offline. See `docs/formats.md` and
+//!   `docs/threat-model.md`.
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 

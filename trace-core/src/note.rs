@@ -170,7 +170,7 @@ impl VerifierKey {
         &self.name
     }
 
-    /// The 4-byte key id: SHA-256(name ‖ 0x0A ‖ type ‖ key)[:4].
+    /// The 4-byte key id: `SHA-256(name ‖ 0x0A ‖ type ‖ key)[:4]`.
     pub fn key_id(&self) -> [u8; 4] {
         self.key_id
     }
