@@ -24,7 +24,7 @@ use crate::ids::{EntryHash, RecordId};
 use crate::keys::PublicKey;
 use crate::ledger::Ledger;
 use crate::merkle::{self, Hash, ProofError};
-use crate::note::{KeyType, VerifiedSignature, VerifierKey};
+use crate::note::{NoteKeyType, VerifiedSignature, VerifierKey};
 use crate::record::{LogEntry, MAX_RECORD_BYTES, Record};
 use crate::values::Time;
 
@@ -326,7 +326,7 @@ fn open_trusted(
     }
     let signed = SignedCheckpoint::open_with_witnesses(note.as_bytes(), &key, &trust.witnesses)?;
     let cosignatures: Vec<VerifiedSignature> =
-        signed.cosignatures().filter(|c| c.key.key_type() == KeyType::CosignatureV1).cloned().collect();
+        signed.cosignatures().filter(|c| c.key.key_type() == NoteKeyType::CosignatureV1).cloned().collect();
     if cosignatures.len() < trust.quorum {
         return Err(TrustError::Quorum { need: trust.quorum, have: cosignatures.len() });
     }

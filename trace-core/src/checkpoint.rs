@@ -9,7 +9,7 @@ use crate::encoding;
 use crate::error::Error;
 use crate::ledger::Ledger;
 use crate::merkle::Hash;
-use crate::note::{KeyType, Note, NoteError, NoteSigner, VerifiedSignature, VerifierKey};
+use crate::note::{Note, NoteError, NoteKeyType, NoteSigner, VerifiedSignature, VerifierKey};
 
 /// Why a checkpoint is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,7 +196,7 @@ impl SignedCheckpoint {
         log_key: &VerifierKey,
         witnesses: &[VerifierKey],
     ) -> Result<SignedCheckpoint, CheckpointError> {
-        if log_key.key_type() != KeyType::Ed25519 {
+        if log_key.key_type() != NoteKeyType::Ed25519 {
             return Err(CheckpointError::NotALogKey { key: log_key.to_string() });
         }
         let note = Note::parse(note)?;

@@ -46,7 +46,7 @@ pub use ids::{BatchId, EntryHash, RecordId};
 pub use keys::{PublicKey, SecretKey, Signature};
 pub use ledger::{Appended, Ledger, TAIL_CHECK, verify_stateless};
 pub use note::{
-    KeyType, MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, NoteError, NoteSignature, NoteSigner, VerifiedSignature,
+    MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, NoteError, NoteKeyType, NoteSignature, NoteSigner, VerifiedSignature,
     VerifierKey,
 };
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
@@ -61,6 +61,6 @@ pub use values::{
     DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
 };
 pub use witness::{
-    AddCheckpoint, Cosigner, Fork, ForkKind, MAX_PROOF_LINES, WITNESS_STATE_FILE, Witness, WitnessError, Witnessed,
-    detect_fork,
+    AddCheckpoint, Cosigner, Fork, ForkKind, MAX_WITNESS_PROOF_LINES, WITNESS_STATE_FILE, Witness, WitnessError,
+    Witnessed, detect_fork,
 };

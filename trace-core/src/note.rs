@@ -99,26 +99,26 @@ pub enum NoteError {
 /// The signature types this crate verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum KeyType {
+pub enum NoteKeyType {
     /// Type 0x01: an Ed25519 signature over the note text. Logs sign checkpoints with it.
     Ed25519,
     /// Type 0x04: a timestamped Ed25519 `cosignature/v1` (c2sp.org/tlog-cosignature). Witnesses sign with it.
     CosignatureV1,
 }
 
-impl KeyType {
+impl NoteKeyType {
     /// The signature type byte.
     pub fn byte(self) -> u8 {
         match self {
-            KeyType::Ed25519 => NOTE_TYPE_ED25519,
-            KeyType::CosignatureV1 => NOTE_TYPE_COSIGNATURE_V1,
+            NoteKeyType::Ed25519 => NOTE_TYPE_ED25519,
+            NoteKeyType::CosignatureV1 => NOTE_TYPE_COSIGNATURE_V1,
         }
     }
 
-    fn from_byte(b: u8) -> Option<KeyType> {
+    fn from_byte(b: u8) -> Option<NoteKeyType> {
         match b {
-            NOTE_TYPE_ED25519 => Some(KeyType::Ed25519),
-            NOTE_TYPE_COSIGNATURE_V1 => Some(KeyType::CosignatureV1),
+            NOTE_TYPE_ED25519 => Some(NoteKeyType::Ed25519),
+            NOTE_TYPE_COSIGNATURE_V1 => Some(NoteKeyType::CosignatureV1),
             _ => None,
         }
     }
@@ -153,13 +153,13 @@ fn shorten(s: &str) -> String {
 pub struct VerifierKey {
     name: String,
     key_id: [u8; 4],
-    key_type: KeyType,
+    key_type: NoteKeyType,
     key: PublicKey,
 }
 
 impl VerifierKey {
     /// The verifier key of `key` under `name` for signatures of `key_type`.
-    pub fn new(name: &str, key_type: KeyType, key: PublicKey) -> Result<VerifierKey, NoteError> {
+    pub fn new(name: &str, key_type: NoteKeyType, key: PublicKey) -> Result<VerifierKey, NoteError> {
         check_key_name(name)?;
         let key_id = encoding::note_key_id_of_type(name, key_type.byte(), key.as_bytes());
         Ok(VerifierKey { name: name.to_owned(), key_id, key_type, key })
@@ -176,7 +176,7 @@ impl VerifierKey {
     }
 
     /// The signature type.
-    pub fn key_type(&self) -> KeyType {
+    pub fn key_type(&self) -> NoteKeyType {
         self.key_type
     }
 
@@ -186,16 +186,16 @@ impl VerifierKey {
     }
 
     /// Verifies the signature bytes of one line (after the key id) over `text` with the strict Ed25519 rules.
-    /// Returns the cosignature timestamp for [`KeyType::CosignatureV1`].
+    /// Returns the cosignature timestamp for [`NoteKeyType::CosignatureV1`].
     pub fn verify(&self, text: &str, signature: &[u8]) -> Result<Option<u64>, NoteError> {
         let bad = || NoteError::BadSignature { name: self.name.clone(), key_id: hex::encode(self.key_id) };
         match self.key_type {
-            KeyType::Ed25519 => {
+            NoteKeyType::Ed25519 => {
                 let sig: [u8; 64] = signature.try_into().map_err(|_| bad())?;
                 self.key.verify_strict(text.as_bytes(), &Signature(sig)).map_err(|_| bad())?;
                 Ok(None)
             }
-            KeyType::CosignatureV1 => {
+            NoteKeyType::CosignatureV1 => {
                 if signature.len() != 72 {
                     return Err(bad());
                 }
@@ -248,7 +248,7 @@ impl FromStr for VerifierKey {
         }
         let raw = encoding::base64_decode(material).ok_or_else(|| invalid("key is not canonical base64"))?;
         let (&type_byte, key) = raw.split_first().ok_or_else(|| invalid("empty key"))?;
-        let key_type = KeyType::from_byte(type_byte).ok_or_else(|| invalid("unsupported signature type"))?;
+        let key_type = NoteKeyType::from_byte(type_byte).ok_or_else(|| invalid("unsupported signature type"))?;
         let key: [u8; 32] = key.try_into().map_err(|_| invalid("an Ed25519 key is 32 bytes"))?;
         let key = PublicKey::from_bytes(key).map_err(|_| invalid("not a usable Ed25519 public key"))?;
         let vkey = VerifierKey::new(name, key_type, key)?;
@@ -340,7 +340,7 @@ pub struct NoteSigner {
 impl NoteSigner {
     /// A signer named `name` (for a log: its origin).
     pub fn new(name: &str, key: SecretKey) -> Result<NoteSigner, NoteError> {
-        let verifier = VerifierKey::new(name, KeyType::Ed25519, key.public())?;
+        let verifier = VerifierKey::new(name, NoteKeyType::Ed25519, key.public())?;
         Ok(NoteSigner { key, verifier })
     }
 

@@ -18,13 +18,13 @@ use crate::checkpoint::{CheckpointError, SignedCheckpoint};
 use crate::encoding;
 use crate::keys::SecretKey;
 use crate::merkle::{self, Hash, ProofError};
-use crate::note::{KeyType, NoteError, NoteSignature, VerifierKey};
+use crate::note::{NoteError, NoteKeyType, NoteSignature, VerifierKey};
 
 /// The state file's name inside the witness directory.
 pub const WITNESS_STATE_FILE: &str = "witness-state.json";
 
 /// Most consistency proof lines an `add-checkpoint` request may carry (tlog-witness).
-pub const MAX_PROOF_LINES: usize = 63;
+pub const MAX_WITNESS_PROOF_LINES: usize = 63;
 
 /// Why a witness refuses, or why two checkpoints are not both true.
 #[derive(Debug, thiserror::Error)]
@@ -190,7 +190,7 @@ pub struct Cosigner {
 impl Cosigner {
     /// A cosigner named `name` (a schema-less URL is recommended, e.g. `witness.example/w1`).
     pub fn new(name: &str, key: SecretKey) -> Result<Cosigner, NoteError> {
-        let verifier = VerifierKey::new(name, KeyType::CosignatureV1, key.public())?;
+        let verifier = VerifierKey::new(name, NoteKeyType::CosignatureV1, key.public())?;
         Ok(Cosigner { key, verifier })
     }
 
@@ -277,7 +277,7 @@ impl AddCheckpoint {
             if line.is_empty() {
                 break;
             }
-            if proof.len() == MAX_PROOF_LINES {
+            if proof.len() == MAX_WITNESS_PROOF_LINES {
                 return Err(bad("more than 63 consistency proof lines"));
             }
             let text = std::str::from_utf8(line).map_err(|_| bad("proof line is not UTF-8"))?;
@@ -356,7 +356,7 @@ impl Witness {
 
     /// Follows the log `origin`, whose checkpoints `log_key` signs.
     pub fn follow(&mut self, origin: &str, log_key: VerifierKey) -> Result<(), WitnessError> {
-        if log_key.key_type() != KeyType::Ed25519 {
+        if log_key.key_type() != NoteKeyType::Ed25519 {
             return Err(CheckpointError::NotALogKey { key: log_key.to_string() }.into());
         }
         self.logs.insert(origin.to_owned(), log_key);

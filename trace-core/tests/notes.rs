@@ -96,7 +96,7 @@ fn signed_note_spec_example_verifies() {
     let v = &load("external.json")["signed_note_spec"];
     let key: VerifierKey = s(&v["vkey"]).parse().unwrap();
     assert_eq!(key.name(), "example.com/foo");
-    assert_eq!(key.key_type(), KeyType::Ed25519);
+    assert_eq!(key.key_type(), NoteKeyType::Ed25519);
     assert_eq!(key.public_key().to_string(), s(&v["public_key_hex"]));
     let note = Note::parse(s(&v["note"]).as_bytes()).unwrap();
     assert_eq!(note.text(), s(&v["text"]));
@@ -110,7 +110,7 @@ fn a_real_ct_checkpoint_verifies_with_four_witness_cosignatures_and_an_ignored_s
     let log: VerifierKey = s(&v["log_vkey"]).parse().unwrap();
     let witnesses: Vec<VerifierKey> =
         v["witness_vkeys"].as_array().unwrap().iter().map(|k| s(k).parse().unwrap()).collect();
-    assert!(witnesses.iter().all(|w| w.key_type() == KeyType::CosignatureV1));
+    assert!(witnesses.iter().all(|w| w.key_type() == NoteKeyType::CosignatureV1));
     let note = s(&v["note"]).as_bytes();
 
     let signed = SignedCheckpoint::open_with_witnesses(note, &log, &witnesses).unwrap();
@@ -193,7 +193,7 @@ fn note_verification_cases() {
 fn a_key_with_the_signers_name_but_another_public_key_is_simply_unknown() {
     let v = &load("external.json")["go_sumdb_note"];
     let note = Note::parse(s(&v["signed_note"]).as_bytes()).unwrap();
-    let impostor = VerifierKey::new("PeterNeumann", KeyType::Ed25519, key(9).public()).unwrap();
+    let impostor = VerifierKey::new("PeterNeumann", NoteKeyType::Ed25519, key(9).public()).unwrap();
     assert_eq!(note.verify(std::slice::from_ref(&impostor)), Err(NoteError::NoVerifiedSignature));
     // Two different trusted keys under one name and id would make a signature unattributable.
     let peter: VerifierKey = s(&v["peter_vkey"]).parse().unwrap();

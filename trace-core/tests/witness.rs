@@ -44,7 +44,7 @@ fn a_witness_cosigns_append_only_growth_and_its_cosignatures_verify() {
     let dir = tempfile::tempdir().unwrap();
     let mut w = witness(dir.path());
     let wkey = w.verifier_key().clone();
-    assert_eq!(wkey.key_type(), KeyType::CosignatureV1);
+    assert_eq!(wkey.key_type(), NoteKeyType::CosignatureV1);
 
     let mut old = 0;
     for (step, size) in [3u64, 3, 5, 9, 14].into_iter().enumerate() {
