@@ -96,10 +96,88 @@ pub fn batch_id_digest(record_id: &[u8; 32], output_index: u32) -> [u8; 32] {
     sha256_parts(&[BATCH_ID_TAG, record_id, &output_index.to_le_bytes()])
 }
 
-/// C2SP signed-note key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4], for an ed25519 key.
+/// C2SP signed-note key id: `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]`, for an ed25519 key.
 pub fn note_key_id(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
-    let h = sha256_parts(&[name.as_bytes(), b"\n", &[0x01], public_key]);
+    note_key_id_of_type(name, NOTE_TYPE_ED25519, public_key)
+}
+
+/// C2SP signed-note signature type of a plain Ed25519 signature over the note text.
+pub const NOTE_TYPE_ED25519: u8 = 0x01;
+
+/// C2SP signed-note signature type of a timestamped Ed25519 witness cosignature (`cosignature/v1`,
+/// c2sp.org/tlog-cosignature).
+pub const NOTE_TYPE_COSIGNATURE_V1: u8 = 0x04;
+
+/// What begins every signed-note signature line: an em dash (U+2014, bytes E2 80 94) and a space.
+pub const NOTE_SIGNATURE_PREFIX: &str = "\u{2014} ";
+
+/// The header line of the message a `cosignature/v1` cosignature signs, newline included.
+pub const COSIGNATURE_V1_HEADER: &str = "cosignature/v1\n";
+
+/// C2SP signed-note key id of any signature type: `SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]`.
+pub fn note_key_id_of_type(name: &str, sig_type: u8, public_key: &[u8]) -> [u8; 4] {
+    let h = sha256_parts(&[name.as_bytes(), b"\n", &[sig_type], public_key]);
     [h[0], h[1], h[2], h[3]]
+}
+
+/// The note text of a C2SP tlog-checkpoint: the origin line, the tree size in decimal, the root in standard
+/// base64, then any extension lines, each line ending in a newline. The caller checks that no line is empty
+/// or holds a newline.
+pub fn checkpoint_text(origin: &str, size: u64, root: &[u8; 32], extensions: &[String]) -> String {
+    let mut out = format!("{origin}\n{size}\n{}\n", base64_encode(root));
+    for e in extensions {
+        out.push_str(e);
+        out.push('\n');
+    }
+    out
+}
+
+/// One signed-note signature line: em dash, space, key name, space, base64(key id ‖ signature), newline.
+pub fn note_signature_line(name: &str, key_id: [u8; 4], signature: &[u8]) -> String {
+    let mut payload = Vec::with_capacity(4 + signature.len());
+    payload.extend_from_slice(&key_id);
+    payload.extend_from_slice(signature);
+    format!("{NOTE_SIGNATURE_PREFIX}{name} {}\n", base64_encode(&payload))
+}
+
+/// A whole signed note: the text (ending in a newline), a blank line, then the signature lines.
+pub fn signed_note<'a>(text: &str, signature_lines: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::with_capacity(text.len() + 1 + 128);
+    out.push_str(text);
+    out.push('\n');
+    for line in signature_lines {
+        out.push_str(line);
+    }
+    out
+}
+
+/// The message a `cosignature/v1` Ed25519 cosignature signs: the header line, `time <timestamp>` in decimal,
+/// then the whole note text of the cosigned checkpoint (its final newline included, no signature lines).
+pub fn cosignature_message(timestamp: u64, note_text: &str) -> Vec<u8> {
+    format!("{COSIGNATURE_V1_HEADER}time {timestamp}\n{note_text}").into_bytes()
+}
+
+/// The signature bytes of a `cosignature/v1` cosignature: the timestamp as 8 big-endian bytes, then the
+/// 64-byte Ed25519 signature (the `timestamped_signature` structure).
+pub fn cosignature_bytes(timestamp: u64, signature: &[u8; 64]) -> [u8; 72] {
+    let mut out = [0u8; 72];
+    out[..8].copy_from_slice(&timestamp.to_be_bytes());
+    out[8..].copy_from_slice(signature);
+    out
+}
+
+/// Standard base64 with padding (RFC 4648 section 4), the encoding of every hash and signature in notes,
+/// bundles and proof files.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Decodes standard base64 with padding, refusing non-canonical encodings (stray trailing bits), so each
+/// byte string has exactly one text form.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 /// The bytes an HTTP request signature covers (see `docs/api.md`).

@@ -235,6 +235,9 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A checkpoint or its signed note is malformed, unsigned, or does not describe this ledger.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::checkpoint::CheckpointError),
 }
 
 impl Error {
@@ -248,6 +251,7 @@ impl Error {
             Error::Verify(_) => Some("verify-failed"),
             Error::Refused(r) => Some(r.rule.code()),
             Error::NotFound(_) => Some("not-found"),
+            Error::Checkpoint(_) => Some("invalid-checkpoint"),
             _ => None,
         }
     }

@@ -7,9 +7,16 @@
 //!   [`LogEntry`]s, an RFC 6962 Merkle tree ([`merkle`]), the derived state of actors and batches, and the
 //!   food-safety rules ([`rules`]) enforced at append.
 //! - Typed values that parse: [`BatchId`], [`Gtin`], [`Lot`], [`VetDrugCode`], [`Quantity`], [`Origin`].
+//! - The verifiable log: [`Checkpoint`]s as C2SP signed [`Note`]s under a [`VerifierKey`]; [`Witness`] and
+//!   [`Cosigner`] for `cosignature/v1` cosignatures and [`detect_fork`] for split views; [`Tile`]s for static
+//!   mirrors (C2SP tlog-tiles); audit bundles ([`write_bundle`], [`verify_bundle`]) and per-record proof files
+//!   ([`inclusion_proof_file`], [`verify_proof_file`]) that an auditor checks offline. See `docs/formats.md` and
+//!   `docs/threat-model.md`.
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+mod bundle;
+mod checkpoint;
 mod datadir;
 pub mod encoding;
 mod error;
@@ -18,6 +25,7 @@ mod ids;
 mod keys;
 mod ledger;
 pub mod merkle;
+mod note;
 mod payload;
 mod query;
 mod record;
@@ -26,14 +34,25 @@ mod schema;
 mod state;
 mod store;
 mod summary;
+mod tiles;
 mod values;
+mod witness;
 
+pub use bundle::{
+    BundleError, BundleReport, EntryFault, MAX_BUNDLE_LINE, ProofFileError, Trust, TrustError, VerifiedProof,
+    inclusion_proof_file, verify_bundle, verify_proof_file, write_bundle,
+};
+pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use datadir::{DataDir, LedgerConfig, genesis_records, read_key_file, write_key_file};
 pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;
 pub use ids::{BatchId, EntryHash, RecordId};
 pub use keys::{PublicKey, SecretKey, Signature};
 pub use ledger::{Appended, Ledger, TAIL_CHECK, verify_stateless};
+pub use note::{
+    MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, NoteError, NoteKeyType, NoteSignature, NoteSigner, VerifiedSignature,
+    VerifierKey,
+};
 pub use payload::{MAX_PAYLOAD_LEN, Payload, PayloadError};
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, sign_event};
@@ -43,6 +62,14 @@ pub use summary::{
     CertificateView, CorrectionView, CustodyView, HolderView, InputView, InspectionView, OriginView, Summary,
     WarningView,
 };
+pub use tiles::{
+    MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile, TileError, TileKind, read_entry_bundle, read_hash_tile, read_tile,
+    tiles, write_tiles,
+};
 pub use values::{
     DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
+};
+pub use witness::{
+    AddCheckpoint, Cosigner, Fork, ForkKind, MAX_WITNESS_PROOF_LINES, WITNESS_STATE_FILE, Witness, WitnessError,
+    Witnessed, detect_fork,
 };

@@ -44,9 +44,9 @@ pub fn append_nodes(src: &impl NodeSource, index: u64, leaf: Hash) -> Result<Vec
     Ok(out)
 }
 
-/// MTH(D[start, end)) for any range that is a valid subtree range of some tree: `start` is a multiple of the
-/// largest power of two not exceeding... in practice the ranges RFC 9162's recursion produces. Computed from
-/// stored complete subtrees, splitting at the largest power of two below the length.
+/// MTH(D[start, end)), computed from stored complete subtrees by splitting at the largest power of two below
+/// the length. Valid for the ranges RFC 9162's recursion produces, where `start` is a multiple of that power of
+/// two (of the length itself when it is a power of two), so the left part is always one stored subtree.
 pub fn subtree_hash(src: &impl NodeSource, start: u64, end: u64) -> Result<Hash, Error> {
     let len = end - start;
     if len == 0 {

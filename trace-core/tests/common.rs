@@ -121,6 +121,18 @@ impl TestLedger {
     }
 }
 
+/// Opens a ledger, retrying while a dropped handle's threads still hold sled's lock, and returns whatever else
+/// the open says (tests of damaged stores expect an error).
+pub fn open_when_unlocked(path: &std::path::Path) -> Result<Ledger, Error> {
+    for _ in 0..200 {
+        match Ledger::open(path, origin()) {
+            Err(Error::Storage(m)) if m.contains("lock") => std::thread::sleep(std::time::Duration::from_millis(10)),
+            other => return other,
+        }
+    }
+    panic!("store stayed locked");
+}
+
 pub fn reopen_retry(path: &std::path::Path) -> Ledger {
     for _ in 0..200 {
         match Ledger::open(path, origin()) {

@@ -191,7 +191,7 @@ fn opening_a_store_with_a_rewritten_entry_names_the_broken_index() {
         w.insert(entry_key(victim), Some(forged.leaf_data()));
         s.apply(&w).unwrap();
     });
-    match Ledger::open(dir.path(), origin()) {
+    match open_when_unlocked(dir.path()) {
         Err(Error::Corrupt { index, why }) => {
             assert_eq!(index, victim, "{why}");
         }
@@ -209,7 +209,7 @@ fn opening_a_store_with_a_deleted_entry_names_it() {
         w.insert(entry_key(4), None);
         s.apply(&w).unwrap();
     });
-    match Ledger::open(dir.path(), origin()) {
+    match open_when_unlocked(dir.path()) {
         Err(Error::Corrupt { index: 4, .. }) => {}
         other => panic!("expected corrupt at 4, got {other:?}"),
     }

@@ -2,9 +2,14 @@
 
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod bundle;
 mod common;
 mod crash;
 mod golden;
 mod ledger;
+mod merkle;
 mod model;
+mod notes;
 mod payload;
+mod tiles;
+mod witness;
