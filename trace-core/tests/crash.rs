@@ -15,7 +15,9 @@ const CHILD_ENV: &str = "TRACE_CRASH_CHILD_DIR";
 #[test]
 fn crash_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else { return };
-    let ledger = Ledger::open(std::path::Path::new(&dir), origin()).unwrap();
+    // The parent has just dropped its own handle on the store; its writer thread may still hold sled's lock
+    // for a moment (longer while the disk is busy), so retry as the parent does.
+    let ledger = reopen_retry(std::path::Path::new(&dir));
     if ledger.size() == 0 {
         for r in founding() {
             ledger.append(r).unwrap();
