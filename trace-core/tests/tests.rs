@@ -7,3 +7,4 @@ mod crash;
 mod golden;
 mod ledger;
 mod model;
+mod scenarios;
