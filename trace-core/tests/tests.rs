@@ -6,5 +6,6 @@ mod common;
 mod crash;
 mod golden;
 mod ledger;
+mod lineage;
 mod model;
 mod scenarios;
