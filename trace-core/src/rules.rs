@@ -523,13 +523,11 @@ impl Ctx<'_, '_> {
     }
 
     fn input_lot_registered(&mut self, e: &InputLotRegistered) -> Result<BatchId, Error> {
-        for s in &e.active_substances {
-            if let Some(b) = self.banned_match(s)? {
-                return refuse(
-                    Rule::BannedSubstance,
-                    format!("{} contains {s}, which matches banned substance '{b}'", e.name),
-                );
-            }
+        if let Some((s, b)) = self.first_banned(&e.active_substances)? {
+            return refuse(
+                Rule::BannedSubstance,
+                format!("{} contains {s}, which matches banned substance '{b}'", e.name),
+            );
         }
         if e.kind == InputKind::Pesticide && e.prescription_only {
             return refuse(Rule::Malformed, "prescription-only applies to vet drugs, not pesticides");
@@ -553,12 +551,23 @@ impl Ctx<'_, '_> {
     }
 
     /// The banned-list entry that `substance` matches, if any.
-    fn banned_match(&self, substance: &str) -> Result<Option<String>, Error> {
-        let s = normalize(substance);
-        for (k, _) in self.ov.scan_prefix(schema::BANNED_PREFIX)? {
-            let name = String::from_utf8_lossy(&k[1..]).into_owned();
-            if !name.is_empty() && s.contains(&name) {
-                return Ok(Some(name));
+    /// The first of `substances` that matches an entry of the banned list, with that entry. Reads the list
+    /// once for all of them.
+    fn first_banned<'s>(&self, substances: &'s [String]) -> Result<Option<(&'s str, String)>, Error> {
+        if substances.is_empty() {
+            return Ok(None);
+        }
+        let list: Vec<String> = self
+            .ov
+            .scan_prefix(schema::BANNED_PREFIX)?
+            .into_iter()
+            .map(|(k, _)| String::from_utf8_lossy(&k[1..]).into_owned())
+            .filter(|name| !name.is_empty())
+            .collect();
+        for s in substances {
+            let normalized = normalize(s);
+            if let Some(name) = list.iter().find(|name| normalized.contains(name.as_str())) {
+                return Ok(Some((s.as_str(), name.clone())));
             }
         }
         Ok(None)
@@ -667,10 +676,8 @@ impl Ctx<'_, '_> {
             );
         }
         self.ensure_movable(&lot, "applied")?;
-        for s in &info.active_substances {
-            if let Some(name) = self.banned_match(s)? {
-                return refuse(Rule::BannedSubstance, format!("{} contains {s}, banned as '{name}'", info.name));
-            }
+        if let Some((s, name)) = self.first_banned(&info.active_substances)? {
+            return refuse(Rule::BannedSubstance, format!("{} contains {s}, banned as '{name}'", info.name));
         }
         if info.high_toxicity && class.forbids_high_toxicity() {
             return refuse(
@@ -730,7 +737,7 @@ impl Ctx<'_, '_> {
 
     fn inspected(&mut self, b: &mut BatchState, e: &Inspected) -> Result<(), Error> {
         let over_limit = matches!((e.value_milli, e.limit_milli), (Some(v), Some(l)) if v > l);
-        let banned = self.banned_match(&e.analyte)?;
+        let banned = self.first_banned(std::slice::from_ref(&e.analyte))?.map(|(_, name)| name);
         let banned_found = banned.is_some() && e.value_milli.is_none_or(|v| v > 0);
         if e.verdict == Verdict::Pass && banned_found && e.value_milli.is_some() {
             let name = banned.unwrap_or_default();

@@ -3,6 +3,7 @@
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod cost;
 mod crash;
 mod golden;
 mod ledger;
