@@ -10,6 +10,7 @@
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+pub mod demo;
 pub mod encoding;
 mod error;
 mod event;

@@ -5,6 +5,7 @@
 mod common;
 mod cost;
 mod crash;
+mod demo;
 mod golden;
 mod ledger;
 mod lineage;
