@@ -12,8 +12,10 @@
 
 pub mod demo;
 pub mod encoding;
+pub mod epcis;
 mod error;
 mod event;
+pub mod fsma;
 mod ids;
 mod keys;
 mod ledger;

@@ -1,7 +1,7 @@
 //! The rules enforced when a record is appended (DESIGN.md section 4), each in one place, and the state
 //! changes an accepted record makes. Every refusal names its [`Rule`] and the fact that breaks it.
 //!
-//! [`apply`] is called by the ledger's writer for one record at a time, inside a group commit, with an
+//! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with an
 //! [`Overlay`] that shows the effects of the records accepted before it. It either refuses the record (the
 //! caller then drops its writes) or leaves the record's state changes in the overlay.
 

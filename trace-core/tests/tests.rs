@@ -6,6 +6,7 @@ mod common;
 mod cost;
 mod crash;
 mod demo;
+mod export;
 mod golden;
 mod ledger;
 mod lineage;
