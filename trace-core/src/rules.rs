@@ -208,6 +208,8 @@ struct Ctx<'o, 's> {
     author: PublicKey,
     /// The author's current key and every key it rotated away from: custody under an old key is still its own.
     me: Vec<PublicKey>,
+    /// The author's display name, for messages.
+    name: String,
 }
 
 /// Applies one record to the state in `ov`, refusing it if it breaks a rule. `index` is the entry index it
@@ -220,8 +222,16 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
             format!("claimed time {} is after the node's clock {} by more than 5 minutes", body.time, accepted),
         );
     }
-    let mut cx =
-        Ctx { ov, record, id: record.id(), index, time: body.time, author: body.author, me: vec![body.author] };
+    let mut cx = Ctx {
+        ov,
+        record,
+        id: record.id(),
+        index,
+        time: body.time,
+        author: body.author,
+        me: vec![body.author],
+        name: body.author.short(),
+    };
     if index == 0 {
         return cx.genesis();
     }
@@ -242,6 +252,7 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
         return refuse(Rule::RevokedAuthor, format!("key of {} was {how}", author.name));
     }
     cx.me.extend(author.previous_keys.iter().copied());
+    cx.name.clone_from(&author.name);
     let allowed = permitted_roles(&body.event);
     if !allowed.iter().any(|r| author.has(*r)) {
         let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
@@ -632,7 +643,7 @@ impl Ctx<'_, '_> {
         }
         b.holdings = kept;
         let Some(h) = b.holdings.iter_mut().find(|h| h.holder == self.author) else {
-            return refuse(Rule::NotHolder, format!("{} holds none of {label}", self.author.short()));
+            return refuse(Rule::NotHolder, format!("{} holds none of {label}", self.name));
         };
         if !h.quantity.comparable(q) {
             return refuse(Rule::Malformed, format!("{q} cannot be measured against {} held", h.quantity));

@@ -271,7 +271,7 @@ impl BatchState {
     }
 }
 
-/// The log head, stored at [`schema::HEAD`] in the same atomic write as the entries it describes.
+/// The log head, stored under the key `H` in the same atomic write as the entries it describes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct Head {
     /// Number of entries.
