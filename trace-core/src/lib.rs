@@ -18,9 +18,12 @@
 mod bundle;
 mod checkpoint;
 mod datadir;
+pub mod demo;
 pub mod encoding;
+pub mod epcis;
 mod error;
 mod event;
+pub mod fsma;
 mod ids;
 mod keys;
 mod ledger;

@@ -1,7 +1,7 @@
 //! The rules enforced when a record is appended (DESIGN.md section 4), each in one place, and the state
 //! changes an accepted record makes. Every refusal names its [`Rule`] and the fact that breaks it.
 //!
-//! [`apply`] is called by the ledger's writer for one record at a time, inside a group commit, with an
+//! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with an
 //! [`Overlay`] that shows the effects of the records accepted before it. It either refuses the record (the
 //! caller then drops its writes) or leaves the record's state changes in the overlay.
 
@@ -138,6 +138,9 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
         Event::Correction(e) => texts.extend([("reason", e.reason.as_str()), ("corrected", &e.corrected)]),
         Event::BannedListChanged(e) => {
             texts.push(("reason", &e.reason));
+            if e.add.iter().chain(&e.remove).any(|s| normalize(s).is_empty()) {
+                return refuse(Rule::Malformed, "a banned substance name cannot be empty");
+            }
             texts.extend(e.add.iter().chain(&e.remove).map(|s| ("substance", s.as_str())));
             lists.extend([("add", e.add.len()), ("remove", e.remove.len())]);
         }
@@ -176,7 +179,7 @@ pub fn permitted_roles(event: &Event) -> &'static [Role] {
         Event::Inspected(_) => &[Lab, Regulator],
         Event::Certified(_) => &[Coop, Vet, Processor, Regulator],
         Event::Shipped(_) | Event::Disposed(_) => &[Coop, Processor, Supplier, Transporter, Market],
-        Event::Received(_) => &[Coop, Processor, Supplier, Transporter, Market],
+        Event::Received(_) => RECEIVER_ROLES,
         Event::Transformed(_) => &[Coop, Processor],
         Event::Sold(_) => &[Coop, Processor, Market],
         Event::Held(_) | Event::Released(_) => &[Regulator],
@@ -184,6 +187,9 @@ pub fn permitted_roles(event: &Event) -> &'static [Role] {
         Event::BannedListChanged(_) => &[Authority, Regulator],
     }
 }
+
+/// The roles that may record a receipt, and so the roles a shipment may be addressed to.
+const RECEIVER_ROLES: &[Role] = &[Role::Coop, Role::Processor, Role::Supplier, Role::Transporter, Role::Market];
 
 /// What an accepted record did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -200,6 +206,10 @@ struct Ctx<'o, 's> {
     index: u64,
     time: Time,
     author: PublicKey,
+    /// The author's current key and every key it rotated away from: custody under an old key is still its own.
+    me: Vec<PublicKey>,
+    /// The author's display name, for messages.
+    name: String,
 }
 
 /// Applies one record to the state in `ov`, refusing it if it breaks a rule. `index` is the entry index it
@@ -212,7 +222,16 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
             format!("claimed time {} is after the node's clock {} by more than 5 minutes", body.time, accepted),
         );
     }
-    let mut cx = Ctx { ov, record, id: record.id(), index, time: body.time, author: body.author };
+    let mut cx = Ctx {
+        ov,
+        record,
+        id: record.id(),
+        index,
+        time: body.time,
+        author: body.author,
+        me: vec![body.author],
+        name: body.author.short(),
+    };
     if index == 0 {
         return cx.genesis();
     }
@@ -232,6 +251,8 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
         };
         return refuse(Rule::RevokedAuthor, format!("key of {} was {how}", author.name));
     }
+    cx.me.extend(author.previous_keys.iter().copied());
+    cx.name.clone_from(&author.name);
     let allowed = permitted_roles(&body.event);
     if !allowed.iter().any(|r| author.has(*r)) {
         let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
@@ -349,7 +370,7 @@ impl Ctx<'_, '_> {
             Event::Disposed(e) => self.disposed(&mut acted[0], e)?,
             Event::Held(e) => self.block(&mut acted[0], BlockKind::Held, &e.reason)?,
             Event::Recalled(e) => {
-                if !author.has(Role::Regulator) && acted[0].registrant != self.author {
+                if !author.has(Role::Regulator) && !self.is_me(&acted[0].registrant) {
                     return refuse(
                         Rule::RoleNotPermitted,
                         format!("only a regulator or its registrant may recall {}", acted[0].id),
@@ -383,6 +404,7 @@ impl Ctx<'_, '_> {
             admitted_at: self.index,
             revoked_at: None,
             rotated_to: None,
+            previous_keys: Vec::new(),
         });
     }
 
@@ -426,6 +448,7 @@ impl Ctx<'_, '_> {
         let mut new = author.clone();
         new.key = e.new_key;
         new.admitted_at = self.index;
+        new.previous_keys.push(author.key);
         self.ov.put_actor(&new);
         Ok(())
     }
@@ -433,7 +456,7 @@ impl Ctx<'_, '_> {
     fn correction(&mut self, author: &Actor, e: &Correction) -> Result<(), Error> {
         let target_index = self.ov.record_index(&e.target)?.unwrap_or(0);
         let target_author = self.entry_author(target_index)?;
-        if target_author != self.author && !author.has(Role::Regulator) {
+        if !self.is_me(&target_author) && !author.has(Role::Regulator) {
             return refuse(Rule::RoleNotPermitted, "only a record's author or a regulator may correct it");
         }
         self.ov.mark(schema::correction(&e.target, self.index));
@@ -463,6 +486,7 @@ impl Ctx<'_, '_> {
             kind,
             created_by: self.id,
             registrant: self.author,
+            created_at: self.time,
             initial: quantity,
             head: self.id,
             last_time: self.time,
@@ -510,13 +534,11 @@ impl Ctx<'_, '_> {
     }
 
     fn input_lot_registered(&mut self, e: &InputLotRegistered) -> Result<BatchId, Error> {
-        for s in &e.active_substances {
-            if let Some(b) = self.banned_match(s)? {
-                return refuse(
-                    Rule::BannedSubstance,
-                    format!("{} contains {s}, which matches banned substance '{b}'", e.name),
-                );
-            }
+        if let Some((s, b)) = self.first_banned(&e.active_substances)? {
+            return refuse(
+                Rule::BannedSubstance,
+                format!("{} contains {s}, which matches banned substance '{b}'", e.name),
+            );
         }
         if e.kind == InputKind::Pesticide && e.prescription_only {
             return refuse(Rule::Malformed, "prescription-only applies to vet drugs, not pesticides");
@@ -540,12 +562,23 @@ impl Ctx<'_, '_> {
     }
 
     /// The banned-list entry that `substance` matches, if any.
-    fn banned_match(&self, substance: &str) -> Result<Option<String>, Error> {
-        let s = normalize(substance);
-        for (k, _) in self.ov.scan_prefix(schema::BANNED_PREFIX)? {
-            let name = String::from_utf8_lossy(&k[1..]).into_owned();
-            if !name.is_empty() && s.contains(&name) {
-                return Ok(Some(name));
+    /// The first of `substances` that matches an entry of the banned list, with that entry. Reads the list
+    /// once for all of them.
+    fn first_banned<'s>(&self, substances: &'s [String]) -> Result<Option<(&'s str, String)>, Error> {
+        if substances.is_empty() {
+            return Ok(None);
+        }
+        let list: Vec<String> = self
+            .ov
+            .scan_prefix(schema::BANNED_PREFIX)?
+            .into_iter()
+            .map(|(k, _)| String::from_utf8_lossy(&k[1..]).into_owned())
+            .filter(|name| !name.is_empty())
+            .collect();
+        for s in substances {
+            let normalized = normalize(s);
+            if let Some(name) = list.iter().find(|name| normalized.contains(name.as_str())) {
+                return Ok(Some((s.as_str(), name.clone())));
             }
         }
         Ok(None)
@@ -575,11 +608,12 @@ impl Ctx<'_, '_> {
                 return refuse(
                     Rule::WithdrawalPeriod,
                     format!(
-                        "{} received {}{on} on {} with a {}-day withdrawal period; it cannot be {what} before {} (UTC+08:00)",
+                        "{} received {}{on} on {} with a {}-day {}; it cannot be {what} before {} (UTC+08:00)",
                         b.label(),
                         w.name,
                         w.applied,
                         w.days,
+                        w.interval_name(),
                         w.until
                     ),
                 );
@@ -588,10 +622,28 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
+    /// Whether `key` is the author's key now or one it rotated away from.
+    fn is_me(&self, key: &PublicKey) -> bool {
+        self.me.contains(key)
+    }
+
+    /// Whether the author holds any of `b`, under any of its keys.
+    fn holds(&self, b: &BatchState) -> bool {
+        b.holdings.iter().any(|h| self.is_me(&h.holder) && !h.quantity.is_zero())
+    }
+
     fn take_from_holder(&self, b: &mut BatchState, q: Quantity, what: &str) -> Result<(), Error> {
         let label = b.label();
+        // What the author holds under keys it has since rotated away from is its own: fold it into the
+        // holding under its current key before taking from it.
+        let (old, mut kept): (Vec<Holding>, Vec<Holding>) =
+            b.holdings.drain(..).partition(|h| h.holder != self.author && self.is_me(&h.holder));
+        for h in old {
+            add_holding_to(&mut kept, self.author, h.quantity)?;
+        }
+        b.holdings = kept;
         let Some(h) = b.holdings.iter_mut().find(|h| h.holder == self.author) else {
-            return refuse(Rule::NotHolder, format!("{} holds none of {label}", self.author.short()));
+            return refuse(Rule::NotHolder, format!("{} holds none of {label}", self.name));
         };
         if !h.quantity.comparable(q) {
             return refuse(Rule::Malformed, format!("{q} cannot be measured against {} held", h.quantity));
@@ -616,7 +668,7 @@ impl Ctx<'_, '_> {
                 format!("{} is an input lot; inputs are applied to produce batches", b.id),
             );
         };
-        if !author.has(Role::Vet) && b.held_by(&self.author).is_none() {
+        if !author.has(Role::Vet) && !self.holds(b) {
             return refuse(Rule::NotHolder, format!("{} does not hold {} and is not a vet", author.name, b.label()));
         }
         let Some(lot) = self.ov.batch(e.input)? else {
@@ -625,11 +677,18 @@ impl Ctx<'_, '_> {
         let BatchKind::Input(info) = &lot.kind else {
             return refuse(Rule::InvalidState, format!("{} is a produce batch, not an input lot", e.input));
         };
+        if self.time < lot.created_at {
+            return refuse(
+                Rule::BadTime,
+                format!(
+                    "{} lot {} was registered on {}; it cannot have been applied on {}",
+                    info.name, info.lot, lot.created_at, self.time
+                ),
+            );
+        }
         self.ensure_movable(&lot, "applied")?;
-        for s in &info.active_substances {
-            if let Some(name) = self.banned_match(s)? {
-                return refuse(Rule::BannedSubstance, format!("{} contains {s}, banned as '{name}'", info.name));
-            }
+        if let Some((s, name)) = self.first_banned(&info.active_substances)? {
+            return refuse(Rule::BannedSubstance, format!("{} contains {s}, banned as '{name}'", info.name));
         }
         if info.high_toxicity && class.forbids_high_toxicity() {
             return refuse(
@@ -668,6 +727,7 @@ impl Ctx<'_, '_> {
         if info.withdrawal_days > 0 {
             b.withdrawals.push(Withdrawal {
                 input: lot.id,
+                kind: info.kind,
                 name: format!("{} lot {}", info.name, info.lot),
                 applied_to: b.id,
                 applied: self.time,
@@ -688,19 +748,33 @@ impl Ctx<'_, '_> {
 
     fn inspected(&mut self, b: &mut BatchState, e: &Inspected) -> Result<(), Error> {
         let over_limit = matches!((e.value_milli, e.limit_milli), (Some(v), Some(l)) if v > l);
-        let banned = self.banned_match(&e.analyte)?;
+        let banned = self.first_banned(std::slice::from_ref(&e.analyte))?.map(|(_, name)| name);
         let banned_found = banned.is_some() && e.value_milli.is_none_or(|v| v > 0);
+        if e.verdict == Verdict::Pass && banned_found && e.value_milli.is_some() {
+            let name = banned.unwrap_or_default();
+            return refuse(
+                Rule::InconsistentVerdict,
+                format!("verdict 'pass' but banned substance '{name}' was found ({} {})", milli(e.value_milli), e.unit),
+            );
+        }
         if e.verdict == Verdict::Pass && over_limit {
             return refuse(
                 Rule::InconsistentVerdict,
                 format!("verdict 'pass' but {} exceeds the limit {}", milli(e.value_milli), milli(e.limit_milli)),
             );
         }
-        if e.verdict == Verdict::Pass && banned_found && e.value_milli.is_some() {
-            let name = banned.unwrap_or_default();
+        let within_limit = matches!((e.value_milli, e.limit_milli), (Some(v), Some(l)) if v <= l);
+        if e.verdict == Verdict::Fail && within_limit && !banned_found {
+            // A failed inspection holds the batch and everything made from it; it must be backed by its numbers.
             return refuse(
                 Rule::InconsistentVerdict,
-                format!("verdict 'pass' but banned substance '{name}' was found ({} {})", milli(e.value_milli), e.unit),
+                format!(
+                    "verdict 'fail' but {} {} is within the limit {} and {} is not a banned substance",
+                    milli(e.value_milli),
+                    e.unit,
+                    milli(e.limit_milli),
+                    e.analyte
+                ),
             );
         }
         if e.verdict == Verdict::Fail {
@@ -721,7 +795,7 @@ impl Ctx<'_, '_> {
         if e.valid_until < e.valid_from {
             return refuse(Rule::Malformed, "certificate valid_until is before valid_from");
         }
-        if !author.has(Role::Regulator) && !author.has(Role::Vet) && b.held_by(&self.author).is_none() {
+        if !author.has(Role::Regulator) && !author.has(Role::Vet) && !self.holds(b) {
             return refuse(Rule::NotHolder, format!("{} may only certify batches it holds", author.name));
         }
         if e.kind == CertKind::Quarantine && !author.has(Role::Vet) && !author.has(Role::Regulator) {
@@ -740,9 +814,22 @@ impl Ctx<'_, '_> {
         if e.to == self.author {
             return refuse(Rule::Malformed, "a batch cannot be shipped to its own holder");
         }
-        self.active_actor(&e.to, "receiver")?;
+        let receiver = self.active_actor(&e.to, "receiver")?;
+        if !RECEIVER_ROLES.iter().any(|r| receiver.has(*r)) {
+            // Nobody could ever record the receipt, so the goods would stay in transit for good.
+            return refuse(
+                Rule::UnknownActor,
+                format!(
+                    "receiver {} cannot record receipts (it is not a co-op, processor, supplier, transporter or market)",
+                    receiver.name
+                ),
+            );
+        }
         if let Some(c) = &e.carrier {
-            self.active_actor(c, "carrier")?;
+            let carrier = self.active_actor(c, "carrier")?;
+            if !carrier.has(Role::Transporter) {
+                return refuse(Rule::UnknownActor, format!("carrier {} is not a transporter", carrier.name));
+            }
         }
         self.take_from_holder(b, e.quantity, "ship")?;
         b.in_transit.push(Transit { shipment: self.id, from: self.author, to: e.to, quantity: e.quantity });
@@ -762,14 +849,15 @@ impl Ctx<'_, '_> {
             return refuse(Rule::InvalidState, format!("no shipment {} of {} is in transit", short(&e.shipment), b.id));
         };
         let t = b.in_transit[pos].clone();
-        if t.to != self.author {
+        if !self.is_me(&t.to) {
             return refuse(
                 Rule::NotHolder,
                 format!("shipment {} is addressed to {}, not to the author", short(&e.shipment), t.to.short()),
             );
         }
         b.in_transit.remove(pos);
-        let holder = if e.accepted { t.to } else { t.from };
+        // Accepted goods go to the receiver under its current key; refused goods go back to the shipper.
+        let holder = if e.accepted { self.author } else { t.from };
         add_holding(b, holder, t.quantity)?;
         Ok(())
     }
@@ -848,7 +936,13 @@ impl Ctx<'_, '_> {
             self.ensure_withdrawal_over(b, what)?;
             self.take_from_holder(b, i.quantity, "use")?;
             b.consumed = b.consumed.checked_add(i.quantity).unwrap_or(b.consumed);
-            withdrawals.extend(b.withdrawals.iter().cloned());
+            for w in &b.withdrawals {
+                // A batch reached along two paths (a diamond of transforms) would otherwise carry the same
+                // treatment twice, and chains of transforms would grow the list without bound.
+                if !withdrawals.contains(w) {
+                    withdrawals.push(w.clone());
+                }
+            }
         }
         let mut created = Vec::with_capacity(e.outputs.len());
         for (n, o) in e.outputs.iter().enumerate() {
@@ -877,13 +971,17 @@ impl Ctx<'_, '_> {
 }
 
 fn add_holding(b: &mut BatchState, holder: PublicKey, q: Quantity) -> Result<(), Error> {
-    if let Some(h) = b.holdings.iter_mut().find(|h| h.holder == holder) {
+    add_holding_to(&mut b.holdings, holder, q)
+}
+
+fn add_holding_to(holdings: &mut Vec<Holding>, holder: PublicKey, q: Quantity) -> Result<(), Error> {
+    if let Some(h) = holdings.iter_mut().find(|h| h.holder == holder) {
         h.quantity = h
             .quantity
             .checked_add(q)
             .ok_or_else(|| Error::Refused(Refusal::new(Rule::Malformed, "quantity overflow")))?;
     } else {
-        b.holdings.push(Holding { holder, quantity: q });
+        holdings.push(Holding { holder, quantity: q });
     }
     Ok(())
 }

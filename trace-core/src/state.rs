@@ -9,7 +9,7 @@ use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::schema;
 use crate::store::{Overlay, Store};
-use crate::values::{Gtin, Lot, ProductClass};
+use crate::values::{Gtin, InputKind, Lot, ProductClass};
 use crate::values::{Quantity, Role, Time};
 
 /// An admitted actor.
@@ -31,6 +31,9 @@ pub struct Actor {
     pub revoked_at: Option<u64>,
     /// The key this one was rotated to.
     pub rotated_to: Option<PublicKey>,
+    /// Keys this actor signed with before rotating to this one, oldest first. What the actor held, shipped
+    /// or registered under an earlier key is still its own.
+    pub previous_keys: Vec<PublicKey>,
 }
 
 impl Actor {
@@ -42,6 +45,11 @@ impl Actor {
     /// Whether the key may still sign.
     pub fn active(&self) -> bool {
         self.revoked_at.is_none()
+    }
+
+    /// Whether `key` is this actor's key or one it rotated away from.
+    pub fn is_or_was(&self, key: &PublicKey) -> bool {
+        &self.key == key || self.previous_keys.contains(key)
     }
 }
 
@@ -100,6 +108,9 @@ pub struct Block {
 pub struct Withdrawal {
     /// The input lot.
     pub input: BatchId,
+    /// What kind of input: a vet drug or feed additive has a withdrawal period, a pesticide a pre-harvest
+    /// interval.
+    pub kind: InputKind,
     /// Its name, for messages.
     pub name: String,
     /// The batch it was applied to (this batch or an ancestor).
@@ -110,6 +121,16 @@ pub struct Withdrawal {
     pub days: u32,
     /// The first moment the batch may move again.
     pub until: Time,
+}
+
+impl Withdrawal {
+    /// What the interval is called: "pre-harvest interval" for pesticides, "withdrawal period" otherwise.
+    pub fn interval_name(&self) -> &'static str {
+        match self.kind {
+            InputKind::Pesticide => "pre-harvest interval",
+            _ => "withdrawal period",
+        }
+    }
 }
 
 /// A quantity on its way from one holder to another.
@@ -145,6 +166,8 @@ pub struct BatchState {
     pub created_by: RecordId,
     /// Who created it.
     pub registrant: PublicKey,
+    /// Claimed time of the record that created it.
+    pub created_at: Time,
     /// Quantity at creation.
     pub initial: Quantity,
     /// The latest record on the batch: the parent the next event must name.
@@ -248,7 +271,7 @@ impl BatchState {
     }
 }
 
-/// The log head, stored at [`schema::HEAD`] in the same atomic write as the entries it describes.
+/// The log head, stored under the key `H` in the same atomic write as the entries it describes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct Head {
     /// Number of entries.

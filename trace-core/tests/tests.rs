@@ -4,12 +4,17 @@
 
 mod bundle;
 mod common;
+mod cost;
 mod crash;
+mod demo;
+mod export;
 mod golden;
 mod ledger;
+mod lineage;
 mod merkle;
 mod model;
 mod notes;
 mod payload;
+mod scenarios;
 mod tiles;
 mod witness;

@@ -1,0 +1,111 @@
+//! The demo story (`trace_core::demo`) appended to a real ledger: every step gets the answer the story
+//! expects, and the ledger ends in the state the story tells.
+
+use trace_core::demo::{self, Cast, Expect, Story};
+use trace_core::*;
+
+use crate::common::*;
+
+/// The story with the cast of `seed`, starting 60 days before `now`.
+fn story_at(seed: u8, now: Time) -> (Cast, Story) {
+    let cast = Cast::from_seed(seed);
+    let story = demo::story(&cast, &origin(), demo::default_start(now)).unwrap();
+    (cast, story)
+}
+
+fn story(seed: u8) -> (Cast, Story) {
+    story_at(seed, Time::now())
+}
+
+#[test]
+fn every_step_of_the_demo_story_gets_the_expected_answer() {
+    let (cast, story) = story(1);
+    let t = TestLedger::new();
+    let l = &t.ledger;
+    let mut refused = Vec::new();
+    for (i, step) in story.steps.iter().enumerate() {
+        match (step.expect, l.append(step.record.clone())) {
+            (Expect::Accepted, Ok(a)) => assert!(!a.duplicate, "step {i}"),
+            (Expect::Refused(rule), Err(e)) => {
+                assert_eq!(e.rule(), Some(rule), "step {i} ({}): {e}", step.title_en);
+                refused.push(rule);
+            }
+            (want, got) => panic!("step {i} ({}): expected {want:?}, got {got:?}", step.title_en),
+        }
+        assert!(!step.title_en.is_empty() && !step.title_zh.is_empty());
+    }
+    // The story shows each of the food-safety rules refusing something.
+    for rule in [
+        Rule::BannedSubstance,
+        Rule::PrescriptionRequired,
+        Rule::HighToxicityPesticide,
+        Rule::WithdrawalPeriod,
+        Rule::BatchBlocked,
+        Rule::QuantityExceeded,
+    ] {
+        assert!(refused.contains(&rule), "no step shows {rule}");
+    }
+    l.verify_all().unwrap();
+
+    let b = &story.batches;
+    let status = |id| l.batch(id).unwrap().unwrap().status();
+    assert_eq!(status(b.feed_b), Status::Recalled);
+    assert_eq!(status(b.herd_b), Status::Recalled);
+    assert_eq!(status(b.pork_b), Status::Recalled);
+    assert_eq!(status(b.feed_a), Status::Active);
+    assert_eq!(status(b.herd_a), Status::Consumed);
+    assert_eq!(status(b.pork_loin), Status::Active);
+    assert_eq!(status(b.field), Status::Consumed);
+    assert_eq!(status(b.cabbage), Status::Active);
+    let loin = l.batch(b.pork_loin).unwrap().unwrap();
+    assert_eq!(loin.held_by(&cast.market.public()), Some("98 kg".parse().unwrap()));
+    assert_eq!(loin.withdrawals.len(), 1, "the loin remembers its herd's treatment");
+
+    // The recall of feed lot B reaches stall 12.
+    let impact = l.recall_impact(b.feed_b).unwrap();
+    let stall = impact.holders.iter().find(|h| h.holder == cast.market.public()).expect("the stall is reached");
+    assert_eq!(stall.batches, vec![b.pork_b]);
+    assert!(stall.name.starts_with("Stall 12, Caitun market"));
+
+    // Trace back from the loin to the farm and its inputs; the labels resolve.
+    let back: Vec<BatchId> = l.lineage(b.pork_loin, Direction::Back).unwrap().iter().map(|r| r.batch.id).collect();
+    for id in [b.herd_a, b.feed_a, b.vet_drug] {
+        assert!(back.contains(&id), "{id} not in the loin's lineage");
+    }
+    assert!(!back.contains(&b.feed_b));
+    assert_eq!(l.batch_by_gtin_lot(&story.loin_gtin, &story.loin_lot).unwrap(), Some(b.pork_loin));
+    assert_eq!(l.lot_by_vet_drug_code(&story.vet_drug_codes[0]).unwrap(), Some(b.vet_drug));
+    // The lab's correction is on record beside the inspection it corrects.
+    let inspection = l.history(b.feed_b).unwrap().into_iter().find(|e| e.record.body().event.kind() == "Inspected");
+    assert_eq!(l.corrections(&inspection.unwrap().record.id()).unwrap().len(), 1);
+}
+
+#[test]
+fn the_demo_story_can_be_appended_in_one_group_and_is_deterministic() {
+    let now = Time::now();
+    let (_, a) = story_at(2, now);
+    let (_, b) = story_at(2, now);
+    let ids = |s: &Story| s.steps.iter().map(|st| st.record.id()).collect::<Vec<_>>();
+    assert_eq!(ids(&a), ids(&b), "same seed and start, same records");
+    let (_, other) = story_at(3, now);
+    assert_ne!(ids(&a), ids(&other));
+
+    let t = TestLedger::new();
+    let outcomes = t.ledger.append_many(a.steps.iter().map(|s| s.record.clone()).collect()).unwrap();
+    for (step, out) in a.steps.iter().zip(outcomes) {
+        match step.expect {
+            Expect::Accepted => assert!(out.is_ok(), "{}: {out:?}", step.title_en),
+            Expect::Refused(rule) => assert_eq!(out.unwrap_err().rule(), Some(rule), "{}", step.title_en),
+        }
+    }
+}
+
+#[test]
+fn the_demo_story_stays_within_its_stated_span() {
+    let start = Time(T0);
+    let story = demo::story(&Cast::generate().unwrap(), &origin(), start).unwrap();
+    let last = story.steps.iter().map(|s| s.record.body().time).max().unwrap();
+    assert!(last <= start.plus_days(demo::STORY_DAYS + 1), "{last}");
+    assert!(last > start.plus_days(demo::STORY_DAYS), "STORY_DAYS is the day of the last step");
+    assert!(demo::default_start(Time::now()).plus_days(demo::STORY_DAYS + 1) < Time::now());
+}

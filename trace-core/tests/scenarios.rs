@@ -1,0 +1,872 @@
+//! Scenarios from the seed work plan (溪湖区2017年食品安全重点工作安排), told as records on a real ledger:
+//! withdrawal periods (休药期) and pre-harvest intervals (安全间隔期), lean-meat agents (瘦肉精) found by a lab,
+//! high-toxicity pesticides kept off vegetables, prescription-only vet drugs (兽用处方药), origin-exit
+//! certificates (产地准出), purchase inspection (进货查验), and recalls that reach every stall.
+//!
+//! Every story starts at `T0` (2025-11-01 00:00 UTC+08:00), long enough ago that every claimed time is in the
+//! node's past, and fixed so the dates in refusal messages can be checked exactly.
+
+use crate::common::*;
+use trace_core::*;
+
+/// 09:00 on day `n` of the story.
+fn day(n: u64) -> u64 {
+    T0 + n * DAY + 9 * 3_600_000
+}
+
+fn q(s: &str) -> Quantity {
+    s.parse().unwrap()
+}
+
+fn market_b() -> SecretKey {
+    key(10)
+}
+
+fn market_c() -> SecretKey {
+    key(11)
+}
+
+fn coop_b() -> SecretKey {
+    key(12)
+}
+
+/// A founded ledger with a transporter, two more market stalls and a second co-op, and helpers that sign
+/// records naming the current heads of the batches they act on.
+struct Farm {
+    t: TestLedger,
+}
+
+impl Farm {
+    fn new() -> Farm {
+        let t = TestLedger::founded();
+        let a = authority();
+        for (k, name, role) in [
+            (transporter(), "Benxi cold-chain logistics", Role::Transporter),
+            (market_b(), "Stall 7, Caitun market", Role::Market),
+            (market_c(), "Stall 3, Pengjiabao market", Role::Market),
+            (coop_b(), "Shiqiao vegetable co-op", Role::Coop),
+        ] {
+            t.ledger.append(admit(&a, &k, name, &[role], T0)).unwrap();
+        }
+        Farm { t }
+    }
+
+    fn l(&self) -> &Ledger {
+        &self.t.ledger
+    }
+
+    fn batch(&self, b: BatchId) -> BatchState {
+        self.l().batch(b).unwrap().unwrap()
+    }
+
+    fn status(&self, b: BatchId) -> Status {
+        self.batch(b).status()
+    }
+
+    /// Signs `event` by `k` at `time`, naming the current heads of the batches it acts on, and appends it.
+    fn submit(&self, k: &SecretKey, time: u64, event: Event) -> Result<Appended, Error> {
+        let parents = match &event {
+            Event::Correction(c) => vec![c.target],
+            e => e.acted_on().iter().map(|b| self.batch(*b).head).collect(),
+        };
+        self.l().append(sign(k, time, parents, event))
+    }
+
+    fn ok(&self, k: &SecretKey, time: u64, event: Event) -> Appended {
+        let kind = event.kind();
+        self.submit(k, time, event).unwrap_or_else(|e| panic!("{kind} refused: {e}"))
+    }
+
+    fn refused(&self, k: &SecretKey, time: u64, event: Event) -> Refusal {
+        let kind = event.kind();
+        match self.submit(k, time, event) {
+            Err(Error::Refused(r)) => r,
+            other => panic!("{kind}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn herd(&self, k: &SecretKey, time: u64, product: &str, class: ProductClass, qty: &str) -> BatchId {
+        let commissioning =
+            if class == ProductClass::Livestock { Commissioning::Herd } else { Commissioning::Planting };
+        let e = Event::BatchRegistered(BatchRegistered {
+            product: product.into(),
+            class,
+            commissioning,
+            quantity: q(qty),
+            gtin: None,
+            lot: None,
+            place: "Hetao farm, Xihu district".into(),
+        });
+        self.ok(k, time, e).created[0]
+    }
+
+    fn lot(&self, time: u64, lot: InputLotRegistered) -> BatchId {
+        self.ok(&supplier(), time, Event::InputLotRegistered(lot)).created[0]
+    }
+
+    fn apply(
+        &self,
+        k: &SecretKey,
+        time: u64,
+        batch: BatchId,
+        input: BatchId,
+        prescribed_by: Option<PublicKey>,
+    ) -> Result<Appended, Error> {
+        let e = Event::InputApplied(InputApplied {
+            batch,
+            input,
+            dose: q("10 ml"),
+            prescribed_by,
+            vet_drug_code: None,
+            note: "as directed".into(),
+        });
+        self.submit(k, time, e)
+    }
+
+    fn ship_event(batch: BatchId, qty: &str, to: &SecretKey) -> Event {
+        Event::Shipped(Shipped {
+            batch,
+            quantity: q(qty),
+            to: to.public(),
+            from_place: "ship-from".into(),
+            to_place: "ship-to".into(),
+            document: "WB-2025-0001".into(),
+            carrier: None,
+        })
+    }
+
+    /// Ships and returns the shipment's record id.
+    fn ship(&self, from: &SecretKey, time: u64, batch: BatchId, qty: &str, to: &SecretKey) -> RecordId {
+        self.ok(from, time, Farm::ship_event(batch, qty, to)).id
+    }
+
+    fn receive_event(batch: BatchId, shipment: RecordId, accepted: bool) -> Event {
+        Event::Received(Received {
+            batch,
+            shipment,
+            accepted,
+            documents_checked: "origin-exit certificate, quarantine certificate".into(),
+            note: if accepted { "checked, accepted".into() } else { "paperwork missing, refused".into() },
+        })
+    }
+
+    fn receive(&self, k: &SecretKey, time: u64, batch: BatchId, shipment: RecordId, accepted: bool) {
+        self.ok(k, time, Farm::receive_event(batch, shipment, accepted));
+    }
+
+    /// Ships `qty` of `batch` and has the receiver accept it.
+    fn deliver(&self, from: &SecretKey, time: u64, batch: BatchId, qty: &str, to: &SecretKey) {
+        let s = self.ship(from, time, batch, qty, to);
+        self.receive(to, time + 3_600_000, batch, s, true);
+    }
+
+    fn transform_event(process: Process, inputs: &[(BatchId, &str)], outputs: &[(&str, ProductClass, &str)]) -> Event {
+        Event::Transformed(Transformed {
+            process,
+            inputs: inputs.iter().map(|(b, qty)| TransformInput { batch: *b, quantity: q(qty) }).collect(),
+            outputs: outputs
+                .iter()
+                .map(|(p, class, qty)| TransformOutput {
+                    product: (*p).into(),
+                    class: *class,
+                    quantity: q(qty),
+                    gtin: None,
+                    lot: None,
+                })
+                .collect(),
+            place: "Xihu designated slaughterhouse".into(),
+        })
+    }
+
+    fn transform(
+        &self,
+        k: &SecretKey,
+        time: u64,
+        process: Process,
+        inputs: &[(BatchId, &str)],
+        outputs: &[(&str, ProductClass, &str)],
+    ) -> Vec<BatchId> {
+        self.ok(k, time, Farm::transform_event(process, inputs, outputs)).created
+    }
+
+    fn sell_event(batch: BatchId, qty: &str) -> Event {
+        Event::Sold(Sold { batch, quantity: q(qty), buyer: "retail".into() })
+    }
+
+    fn inspect_event(batch: BatchId, analyte: &str, value: u64, limit: u64, verdict: Verdict) -> Event {
+        Event::Inspected(Inspected {
+            batch,
+            sample: "XH-2025-117".into(),
+            analyte: analyte.into(),
+            value_milli: Some(value),
+            limit_milli: Some(limit),
+            unit: "µg/kg".into(),
+            method: "GB/T 22286-2008".into(),
+            verdict,
+        })
+    }
+
+    fn hold(&self, time: u64, batch: BatchId, reason: &str) -> Appended {
+        self.ok(&regulator(), time, Event::Held(Held { batch, reason: reason.into() }))
+    }
+
+    fn release_event(batch: BatchId) -> Event {
+        Event::Released(Released { batch, reason: "re-test negative".into() })
+    }
+
+    fn recall_event(batch: BatchId) -> Event {
+        Event::Recalled(Recalled { batch, reason: "clenbuterol in feed".into() })
+    }
+}
+
+fn vet_drug(name: &str, days: u32, prescription_only: bool) -> InputLotRegistered {
+    InputLotRegistered {
+        kind: InputKind::VetDrug,
+        name: name.into(),
+        approval_number: "兽药字(2023)150012345".into(),
+        manufacturer: "Liaoning veterinary pharma".into(),
+        lot: "VD2510".parse().unwrap(),
+        active_substances: vec!["ivermectin".into()],
+        withdrawal_days: days,
+        prescription_only,
+        high_toxicity: false,
+        quantity: q("100 box"),
+        vet_drug_codes: vec![],
+        expires: None,
+    }
+}
+
+fn feed(name: &str, substances: &[&str]) -> InputLotRegistered {
+    InputLotRegistered {
+        kind: InputKind::Feed,
+        name: name.into(),
+        approval_number: "辽饲证(2022)01001".into(),
+        manufacturer: "Benxi feed mill".into(),
+        lot: "F2510-07".parse().unwrap(),
+        active_substances: substances.iter().map(|s| (*s).into()).collect(),
+        withdrawal_days: 0,
+        prescription_only: false,
+        high_toxicity: false,
+        quantity: q("20 t"),
+        vet_drug_codes: vec![],
+        expires: None,
+    }
+}
+
+fn pesticide(name: &str, substance: &str, days: u32, high_toxicity: bool) -> InputLotRegistered {
+    InputLotRegistered {
+        kind: InputKind::Pesticide,
+        name: name.into(),
+        approval_number: "PD20151234".into(),
+        manufacturer: "Shenyang agrochemicals".into(),
+        lot: "P2509".parse().unwrap(),
+        active_substances: vec![substance.into()],
+        withdrawal_days: days,
+        prescription_only: false,
+        high_toxicity,
+        quantity: q("200 l"),
+        vet_drug_codes: vec![],
+        expires: None,
+    }
+}
+
+const PIG: ProductClass = ProductClass::Livestock;
+const MEAT: ProductClass = ProductClass::Meat;
+
+#[test]
+fn a_pig_herd_on_a_28_day_drug_cannot_be_slaughtered_on_day_10_and_can_on_day_29() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs (三元杂交)", PIG, "40 head");
+    let drug = f.lot(day(0), vet_drug("Ivermectin injection", 28, false));
+    f.apply(&vet(), day(1), herd, drug, None).unwrap();
+
+    let b = f.batch(herd);
+    let w = b.withdrawal_ends().unwrap();
+    assert_eq!((w.days, w.until.display_local()), (28, "2025-11-30 09:00".to_owned()));
+
+    // Day 10 after treatment: slaughter, the origin-exit certificate and shipping are all refused.
+    let slaughter =
+        Farm::transform_event(Process::Slaughter, &[(herd, "40 head")], &[("Pork carcass", MEAT, "3200 kg")]);
+    let r = f.refused(&coop(), day(11), slaughter.clone());
+    assert_eq!(r.rule, Rule::WithdrawalPeriod);
+    assert!(r.message.contains("Ivermectin injection lot VD2510"), "{}", r.message);
+    assert!(r.message.contains("2025-11-02 09:00"), "names when it was given: {}", r.message);
+    assert!(r.message.contains("28-day withdrawal period"), "{}", r.message);
+    assert!(r.message.contains("cannot be slaughtered before 2025-11-30 09:00"), "{}", r.message);
+    let cert = Event::Certified(Certified {
+        batch: herd,
+        kind: CertKind::OriginExit,
+        number: "CZ-0001".into(),
+        valid_from: Time(day(11)),
+        valid_until: Time(day(14)),
+        promises: vec!["withdrawal periods observed".into()],
+    });
+    assert_eq!(f.refused(&coop(), day(11), cert).rule, Rule::WithdrawalPeriod);
+    assert_eq!(
+        f.refused(&coop(), day(11), Farm::ship_event(herd, "40 head", &processor())).rule,
+        Rule::WithdrawalPeriod
+    );
+    // One minute before the end is still too early.
+    assert_eq!(f.refused(&coop(), day(29) - 60_000, slaughter.clone()).rule, Rule::WithdrawalPeriod);
+
+    // Day 29 after treatment: slaughter goes ahead and the carcass remembers the treatment of its ancestor.
+    let out = f.ok(&coop(), day(30), slaughter).created;
+    let carcass = f.batch(out[0]);
+    assert_eq!(carcass.withdrawals.len(), 1);
+    assert_eq!(carcass.withdrawals[0].applied_to, herd);
+    assert_eq!(f.status(herd), Status::Consumed);
+}
+
+#[test]
+fn a_treatment_given_to_an_ancestor_blocks_its_products_until_it_ends() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    // Half the herd moves to a finishing pen (a transform) before the other half is treated: only the
+    // treated half carries the withdrawal.
+    let pens =
+        f.transform(&coop(), day(1), Process::Other, &[(herd, "20 head")], &[("Finishing pen A pigs", PIG, "20 head")]);
+    let drug = f.lot(day(0), vet_drug("Tilmicosin premix", 14, false));
+    f.apply(&vet(), day(2), herd, drug, None).unwrap();
+    assert!(f.batch(pens[0]).withdrawals.is_empty());
+    f.ship(&coop(), day(3), pens[0], "20 head", &processor());
+    let r = f.refused(&coop(), day(3), Farm::ship_event(herd, "20 head", &processor()));
+    assert_eq!(r.rule, Rule::WithdrawalPeriod);
+    assert!(r.message.contains("before 2025-11-17 09:00"), "{}", r.message);
+}
+
+#[test]
+fn clenbuterol_found_by_a_lab_holds_the_batch_and_every_product_made_from_it() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    f.deliver(&coop(), day(1), herd, "40 head", &processor());
+    let carcass = f.transform(
+        &processor(),
+        day(2),
+        Process::Slaughter,
+        &[(herd, "30 head")],
+        &[("Pork carcass", MEAT, "2400 kg")],
+    )[0];
+    let cuts = f.transform(
+        &processor(),
+        day(3),
+        Process::Packing,
+        &[(carcass, "400 kg")],
+        &[("Pork loin", MEAT, "150 kg"), ("Pork belly", MEAT, "250 kg")],
+    );
+    f.deliver(&processor(), day(4), cuts[0], "150 kg", &market());
+    f.ok(&market(), day(5), Farm::sell_event(cuts[0], "10 kg"));
+
+    // A pass that reports clenbuterol is a contradiction, not a pass.
+    let r = f.refused(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol", 2_300, 0, Verdict::Pass));
+    assert_eq!(r.rule, Rule::InconsistentVerdict);
+    assert!(r.message.contains("banned substance 'clenbuterol'"), "{}", r.message);
+
+    // The lab finds 2.3 µg/kg in the remaining pigs (urine sample): everything from the herd is held.
+    f.ok(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol (克伦特罗)", 2_300, 0, Verdict::Fail));
+    for b in [herd, carcass, cuts[0], cuts[1]] {
+        assert_eq!(f.status(b), Status::OnHold, "{b}");
+        let block = &f.batch(b).blocks[0];
+        assert_eq!((block.kind, block.source), (BlockKind::FailedInspection, herd));
+    }
+    let r = f.refused(&market(), day(7), Farm::sell_event(cuts[0], "10 kg"));
+    assert_eq!(r.rule, Rule::BatchBlocked);
+    assert!(r.message.contains("held after a failed inspection through ancestor"), "{}", r.message);
+    assert!(r.message.contains("Clenbuterol"), "{}", r.message);
+    let r = f.refused(&processor(), day(7), Farm::ship_event(cuts[1], "250 kg", &market_b()));
+    assert_eq!(r.rule, Rule::BatchBlocked);
+    let r = f.refused(
+        &processor(),
+        day(7),
+        Farm::transform_event(Process::Packing, &[(carcass, "100 kg")], &[("Minced pork", MEAT, "100 kg")]),
+    );
+    assert_eq!(r.rule, Rule::BatchBlocked);
+    // Held goods may still be destroyed.
+    f.ok(
+        &market(),
+        day(8),
+        Event::Disposed(Disposed { batch: cuts[0], quantity: q("140 kg"), method: "incineration".into() }),
+    );
+    assert_eq!(f.batch(cuts[0]).disposed, q("140 kg"));
+}
+
+#[test]
+fn a_failed_inspection_must_be_backed_by_its_numbers() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let r = f.refused(&lab(), day(1), Farm::inspect_event(herd, "Sulfonamides", 50_000, 100_000, Verdict::Fail));
+    assert_eq!(r.rule, Rule::InconsistentVerdict);
+    let r = f.refused(&lab(), day(1), Farm::inspect_event(herd, "Sulfonamides", 150_000, 100_000, Verdict::Pass));
+    assert_eq!(r.rule, Rule::InconsistentVerdict);
+    f.ok(&lab(), day(1), Farm::inspect_event(herd, "Sulfonamides", 50_000, 100_000, Verdict::Pass));
+    assert_eq!(f.status(herd), Status::Active);
+    f.ok(&lab(), day(2), Farm::inspect_event(herd, "Sulfonamides", 150_000, 100_000, Verdict::Fail));
+    assert_eq!(f.status(herd), Status::OnHold);
+    // Only labs and regulators record inspections.
+    let r = f.refused(&coop(), day(3), Farm::inspect_event(herd, "Sulfonamides", 0, 100_000, Verdict::Pass));
+    assert_eq!(r.rule, Rule::RoleNotPermitted);
+}
+
+#[test]
+fn a_feed_lot_recall_finds_every_affected_stall() {
+    let f = Farm::new();
+    let bad_feed = f.lot(day(0), feed("Grower pig compound feed", &["corn", "soybean meal"]));
+    let good_feed = f.lot(day(0), feed("Finisher pig compound feed", &["corn", "wheat bran"]));
+    let herd1 = f.herd(&coop(), day(0), "Live pigs, shed 1", PIG, "40 head");
+    let herd2 = f.herd(&coop(), day(0), "Live pigs, shed 2", PIG, "30 head");
+    let herd3 = f.herd(&coop(), day(0), "Live pigs, shed 3", PIG, "20 head");
+    f.apply(&coop(), day(1), herd1, bad_feed, None).unwrap();
+    f.apply(&coop(), day(1), herd2, bad_feed, None).unwrap();
+    f.apply(&coop(), day(1), herd3, good_feed, None).unwrap();
+    let mut pork = Vec::new();
+    for (i, h) in [herd1, herd2, herd3].into_iter().enumerate() {
+        let qty = ["40 head", "30 head", "20 head"][i];
+        f.deliver(&coop(), day(2), h, qty, &processor());
+        pork.push(f.transform(&processor(), day(3), Process::Slaughter, &[(h, qty)], &[("Pork", MEAT, "1000 kg")])[0]);
+    }
+    f.deliver(&processor(), day(4), pork[0], "500 kg", &market());
+    f.deliver(&processor(), day(4), pork[1], "300 kg", &market_b());
+    // Part of herd 2's pork is still on the truck to stall A when the recall comes.
+    f.ship(&processor(), day(4) + 7_200_000, pork[1], "200 kg", &market());
+    f.deliver(&processor(), day(4), pork[2], "800 kg", &market_c());
+
+    f.ok(&regulator(), day(6), Farm::recall_event(bad_feed));
+    for b in [bad_feed, herd1, herd2, pork[0], pork[1]] {
+        assert_eq!(f.status(b), Status::Recalled, "{b}");
+    }
+    assert_eq!(f.status(pork[2]), Status::Active);
+
+    let impact = f.l().recall_impact(bad_feed).unwrap();
+    let reached: Vec<BatchId> = impact.reached.iter().map(|r| r.batch.id).collect();
+    for b in [herd1, herd2, pork[0], pork[1]] {
+        assert!(reached.contains(&b), "{b} not reached");
+    }
+    assert!(!reached.contains(&pork[2]) && !reached.contains(&herd3));
+    let holders: Vec<(PublicKey, Vec<BatchId>)> =
+        impact.holders.iter().map(|h| (h.holder, h.batches.clone())).collect();
+    let find = |k: &SecretKey| holders.iter().find(|(h, _)| *h == k.public()).map(|(_, b)| b.clone());
+    let mut stall_a = find(&market()).expect("stall A affected");
+    stall_a.sort();
+    let mut want = vec![pork[0], pork[1]];
+    want.sort();
+    assert_eq!(stall_a, want, "stall A holds pork 1 and has pork 2 on its way");
+    assert_eq!(find(&market_b()), Some(vec![pork[1]]));
+    assert_eq!(find(&market_c()), None, "stall C sold only unaffected pork");
+    assert!(find(&processor()).is_some(), "the processor still holds affected pork");
+    assert!(find(&supplier()).is_some(), "the supplier still holds the rest of the lot");
+    let name = impact.holders.iter().find(|h| h.holder == market_b().public()).unwrap().name.clone();
+    assert_eq!(name, "Stall 7, Caitun market");
+
+    // Trace back from the stall's pork to the farm and the feed.
+    let back: Vec<BatchId> = f.l().lineage(pork[1], Direction::Back).unwrap().iter().map(|r| r.batch.id).collect();
+    assert_eq!(back, vec![herd2, bad_feed]);
+    // A recalled lot can no longer be fed.
+    assert_eq!(f.apply(&vet(), day(7), herd3, bad_feed, None).unwrap_err().rule(), Some(Rule::BatchBlocked));
+}
+
+#[test]
+fn a_high_toxicity_pesticide_on_vegetables_is_refused() {
+    let f = Farm::new();
+    let cabbage = f.herd(&coop_b(), day(0), "Chinese cabbage (大白菜)", ProductClass::Vegetable, "5 t");
+    let maize = f.herd(&coop_b(), day(0), "Maize", ProductClass::Grain, "20 t");
+    let omethoate = f.lot(day(0), pesticide("Omethoate 40% EC (氧乐果)", "omethoate", 30, true));
+    let r = f.apply(&coop_b(), day(1), cabbage, omethoate, None).unwrap_err();
+    assert_eq!(r.rule(), Some(Rule::HighToxicityPesticide));
+    assert!(
+        r.to_string().contains("Omethoate 40% EC (氧乐果) is a high-toxicity pesticide, forbidden on vegetable"),
+        "{r}"
+    );
+    for class in [ProductClass::Fruit, ProductClass::Tea, ProductClass::Herb] {
+        let crop = f.herd(&coop_b(), day(1), "crop", class, "1 t");
+        let e = f.apply(&coop_b(), day(1), crop, omethoate, None).unwrap_err();
+        assert_eq!(e.rule(), Some(Rule::HighToxicityPesticide), "{class}");
+    }
+    // The seed plan restricts high-toxicity pesticides on vegetables, fruit, tea and herbs, not on grain.
+    f.apply(&coop_b(), day(1), maize, omethoate, None).unwrap();
+
+    // An ordinary pesticide has a pre-harvest interval, and the refusal says so.
+    let emamectin = f.lot(day(0), pesticide("Emamectin benzoate 5% WDG", "emamectin benzoate", 7, false));
+    f.apply(&coop_b(), day(2), cabbage, emamectin, None).unwrap();
+    let harvest = Farm::transform_event(
+        Process::Harvest,
+        &[(cabbage, "5 t")],
+        &[("Chinese cabbage, harvested", ProductClass::Vegetable, "4.8 t")],
+    );
+    let r = f.refused(&coop_b(), day(5), harvest.clone());
+    assert_eq!(r.rule, Rule::WithdrawalPeriod);
+    assert!(r.message.contains("7-day pre-harvest interval"), "{}", r.message);
+    assert!(r.message.contains("cannot be harvested before 2025-11-10 09:00"), "{}", r.message);
+    f.ok(&coop_b(), day(9), harvest);
+}
+
+#[test]
+fn a_stall_cannot_sell_more_than_it_received() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+    f.deliver(&coop(), day(1), herd, "10 head", &processor());
+    let pork =
+        f.transform(&processor(), day(2), Process::Slaughter, &[(herd, "10 head")], &[("Pork", MEAT, "800 kg")])[0];
+    f.deliver(&processor(), day(3), pork, "50 kg", &market());
+    f.ok(&market(), day(4), Farm::sell_event(pork, "30 kg"));
+    let r = f.refused(&market(), day(4), Farm::sell_event(pork, "25 kg"));
+    assert_eq!(r.rule, Rule::QuantityExceeded);
+    assert!(r.message.contains("cannot sell 25 kg of Pork"), "{}", r.message);
+    assert!(r.message.contains("only 20 kg held"), "{}", r.message);
+    // Grams count against kilograms; heads do not.
+    f.ok(&market(), day(4), Farm::sell_event(pork, "19500 g"));
+    assert_eq!(f.refused(&market(), day(4), Farm::sell_event(pork, "1 head")).rule, Rule::Malformed);
+    f.ok(&market(), day(4), Farm::sell_event(pork, "0.5 kg"));
+    assert_eq!(f.batch(pork).held_by(&market().public()), None);
+    assert_eq!(f.refused(&market(), day(5), Farm::sell_event(pork, "1 kg")).rule, Rule::NotHolder);
+    // A stall that never received the pork cannot sell it at all.
+    assert_eq!(f.refused(&market_b(), day(5), Farm::sell_event(pork, "1 kg")).rule, Rule::NotHolder);
+}
+
+#[test]
+fn prescription_only_drugs_need_a_vet() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let florfenicol = f.lot(day(0), vet_drug("Florfenicol injection (氟苯尼考注射液)", 14, true));
+    let e = f.apply(&coop(), day(1), herd, florfenicol, None).unwrap_err();
+    assert_eq!(e.rule(), Some(Rule::PrescriptionRequired));
+    assert!(e.to_string().contains("is prescription-only; name the prescribing vet"), "{e}");
+    // Naming someone who is not a vet does not help.
+    let e = f.apply(&coop(), day(1), herd, florfenicol, Some(market().public())).unwrap_err();
+    assert_eq!(e.rule(), Some(Rule::PrescriptionRequired));
+    // With Dr Wang's prescription the co-op may give it; so may the vet herself.
+    f.apply(&coop(), day(1), herd, florfenicol, Some(vet().public())).unwrap();
+    f.apply(&vet(), day(2), herd, florfenicol, None).unwrap();
+    // A vet whose key was revoked cannot prescribe.
+    let revoke = Event::ActorRevoked(ActorRevoked { actor: vet().public(), reason: "licence expired".into() });
+    f.ok(&regulator(), day(3), revoke);
+    let e = f.apply(&coop(), day(4), herd, florfenicol, Some(vet().public())).unwrap_err();
+    assert_eq!(e.rule(), Some(Rule::PrescriptionRequired));
+    // Over-the-counter drugs need no prescription.
+    let otc = f.lot(day(0), InputLotRegistered { lot: "VD2511".parse().unwrap(), ..vet_drug("Ivermectin", 28, false) });
+    f.apply(&coop(), day(4), herd, otc, None).unwrap();
+}
+
+#[test]
+fn banned_substances_are_refused_and_regulators_can_extend_the_list() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let r = f.refused(
+        &supplier(),
+        day(1),
+        Event::InputLotRegistered(feed("Lean-meat premix", &["Clenbuterol hydrochloride"])),
+    );
+    assert_eq!(r.rule, Rule::BannedSubstance);
+    assert!(r.message.contains("banned substance 'clenbuterol'"), "{}", r.message);
+    let r = f.refused(&supplier(), day(1), Event::InputLotRegistered(feed("瘦肉精预混料", &["盐酸莱克多巴胺"])));
+    assert_eq!(r.rule, Rule::BannedSubstance, "Chinese names match too");
+
+    // Zilpaterol is not on the shipped list, so a lot containing it is registered and fed...
+    let zil = f.lot(day(1), feed("Finisher premix Z", &["corn", "zilpaterol"]));
+    f.apply(&coop(), day(2), herd, zil, None).unwrap();
+    // ...until a regulator adds it. Only regulators and the authority may change the list.
+    let change = Event::BannedListChanged(BannedListChanged {
+        add: vec!["Zilpaterol".into(), "齐帕特罗".into()],
+        remove: vec![],
+        reason: "农业农村部公告 (illustrative)".into(),
+    });
+    assert_eq!(f.refused(&coop(), day(3), change.clone()).rule, Rule::RoleNotPermitted);
+    f.ok(&regulator(), day(3), change);
+    assert!(f.l().banned_substances().unwrap().contains(&"zilpaterol".to_owned()));
+    let e = f.apply(&coop(), day(4), herd, zil, None).unwrap_err();
+    assert_eq!(e.rule(), Some(Rule::BannedSubstance));
+    assert!(e.to_string().contains("Finisher premix Z contains zilpaterol, banned as 'zilpaterol'"), "{e}");
+    let r = f.refused(&supplier(), day(4), Event::InputLotRegistered(feed("Premix Z2", &["zilpaterol HCl"])));
+    assert_eq!(r.rule, Rule::BannedSubstance);
+    // A lab result that finds it must fail.
+    let r = f.refused(&lab(), day(5), Farm::inspect_event(herd, "zilpaterol", 1_000, 0, Verdict::Pass));
+    assert_eq!(r.rule, Rule::InconsistentVerdict);
+    // An empty name would match everything: refused.
+    let empty =
+        Event::BannedListChanged(BannedListChanged { add: vec![" ".into()], remove: vec![], reason: "x".into() });
+    assert_eq!(f.refused(&regulator(), day(5), empty).rule, Rule::Malformed);
+}
+
+#[test]
+fn released_lifts_a_hold_from_descendants_but_a_recall_is_final() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    f.deliver(&coop(), day(1), herd, "40 head", &processor());
+    let carcass =
+        f.transform(&processor(), day(2), Process::Slaughter, &[(herd, "20 head")], &[("Carcass", MEAT, "1600 kg")])[0];
+    let cuts =
+        f.transform(&processor(), day(3), Process::Packing, &[(carcass, "100 kg")], &[("Loin", MEAT, "100 kg")])[0];
+
+    // Releasing what is not held is refused.
+    assert_eq!(f.refused(&regulator(), day(4), Farm::release_event(herd)).rule, Rule::InvalidState);
+    f.hold(day(4), herd, "suspected swine fever in the district");
+    f.hold(day(4), carcass, "label missing");
+    for b in [herd, carcass, cuts] {
+        assert_eq!(f.status(b), Status::OnHold);
+    }
+    // Only a regulator holds and releases.
+    let r = f.refused(&processor(), day(5), Farm::release_event(herd));
+    assert_eq!(r.rule, Rule::RoleNotPermitted);
+    // The carcass's own hold cannot be lifted by releasing its ancestor, nor the ancestor's by releasing it.
+    f.ok(&regulator(), day(5), Farm::release_event(herd));
+    assert_eq!(f.status(herd), Status::Active);
+    assert_eq!(f.status(carcass), Status::OnHold);
+    assert_eq!(f.status(cuts), Status::OnHold);
+    assert_eq!(f.batch(cuts).blocks.len(), 1);
+    assert_eq!(f.batch(cuts).blocks[0].source, carcass);
+    f.ok(&regulator(), day(5), Farm::release_event(carcass));
+    assert_eq!(f.status(cuts), Status::Active);
+
+    // A recall is final.
+    f.ok(&regulator(), day(6), Farm::recall_event(herd));
+    for b in [herd, carcass, cuts] {
+        assert_eq!(f.status(b), Status::Recalled);
+    }
+    let r = f.refused(&regulator(), day(7), Farm::release_event(herd));
+    assert_eq!(r.rule, Rule::InvalidState);
+    assert!(r.message.contains("recalls are final"), "{}", r.message);
+    assert_eq!(f.refused(&regulator(), day(7), Farm::recall_event(herd)).rule, Rule::InvalidState);
+    // A co-op may recall what it registered, not what others did.
+    let other = f.herd(&coop_b(), day(7), "Cabbage", ProductClass::Vegetable, "1 t");
+    assert_eq!(f.refused(&coop(), day(8), Farm::recall_event(other)).rule, Rule::RoleNotPermitted);
+    f.ok(&coop_b(), day(8), Farm::recall_event(other));
+}
+
+/// Everything that ever was of a batch is somewhere: held, on its way, sold, used up or destroyed.
+fn assert_conserved(b: &BatchState) {
+    let unit = b.initial.unit;
+    let mut total = Quantity { milli: 0, unit };
+    let parts = b
+        .holdings
+        .iter()
+        .map(|h| h.quantity)
+        .chain(b.in_transit.iter().map(|t| t.quantity))
+        .chain([b.sold, b.consumed, b.disposed]);
+    for part in parts {
+        total = total.checked_add(part).unwrap();
+    }
+    assert_eq!(total, b.initial, "{b:#?}");
+}
+
+#[test]
+fn quantities_are_conserved_across_shipping_and_receiving() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    assert_conserved(&f.batch(herd));
+    assert_eq!(
+        f.refused(&coop(), day(1), Farm::ship_event(herd, "41 head", &processor())).rule,
+        Rule::QuantityExceeded
+    );
+
+    // Purchase inspection fails at the slaughterhouse: the goods go back to the co-op.
+    let s = f.ship(&coop(), day(1), herd, "30 head", &processor());
+    let b = f.batch(herd);
+    assert_eq!((b.held_by(&coop().public()), b.in_transit.len()), (Some(q("10 head")), 1));
+    assert_conserved(&b);
+    // Only the addressee may answer a shipment, and only once.
+    assert_eq!(f.refused(&market(), day(1), Farm::receive_event(herd, s, true)).rule, Rule::NotHolder);
+    f.receive(&processor(), day(1), herd, s, false);
+    let b = f.batch(herd);
+    assert_eq!((b.held_by(&coop().public()), b.held_by(&processor().public())), (Some(q("40 head")), None));
+    assert!(b.in_transit.is_empty());
+    assert_conserved(&b);
+    assert_eq!(f.refused(&processor(), day(2), Farm::receive_event(herd, s, true)).rule, Rule::InvalidState);
+
+    // With the paperwork fixed the second delivery is accepted, via the transporter.
+    let via = Event::Shipped(Shipped {
+        carrier: Some(transporter().public()),
+        ..match Farm::ship_event(herd, "30 head", &processor()) {
+            Event::Shipped(s) => s,
+            _ => unreachable!(),
+        }
+    });
+    let s = f.ok(&coop(), day(2), via).id;
+    f.receive(&processor(), day(2), herd, s, true);
+    let b = f.batch(herd);
+    assert_eq!(
+        (b.held_by(&coop().public()), b.held_by(&processor().public())),
+        (Some(q("10 head")), Some(q("30 head")))
+    );
+    assert_conserved(&b);
+    f.transform(&processor(), day(3), Process::Slaughter, &[(herd, "30 head")], &[("Pork", MEAT, "2400 kg")]);
+    f.ok(&coop(), day(3), Event::Disposed(Disposed { batch: herd, quantity: q("1 head"), method: "rendering".into() }));
+    f.ok(&coop(), day(4), Farm::sell_event(herd, "9 head"));
+    let b = f.batch(herd);
+    assert_conserved(&b);
+    assert_eq!(b.status(), Status::Consumed);
+    // The processor cannot ship what it does not hold.
+    assert_eq!(f.refused(&processor(), day(5), Farm::ship_event(herd, "1 head", &market())).rule, Rule::NotHolder);
+}
+
+#[test]
+fn shipments_go_only_to_actors_who_can_receive_them() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let r = f.refused(&coop(), day(1), Farm::ship_event(herd, "1 head", &lab()));
+    assert_eq!(r.rule, Rule::UnknownActor);
+    assert!(r.message.contains("District testing centre cannot record receipts"), "{}", r.message);
+    assert_eq!(f.refused(&coop(), day(1), Farm::ship_event(herd, "1 head", &key(99))).rule, Rule::UnknownActor);
+    assert_eq!(f.refused(&coop(), day(1), Farm::ship_event(herd, "1 head", &coop())).rule, Rule::Malformed);
+    let by_market = Event::Shipped(Shipped {
+        carrier: Some(market().public()),
+        ..match Farm::ship_event(herd, "1 head", &processor()) {
+            Event::Shipped(s) => s,
+            _ => unreachable!(),
+        }
+    });
+    let r = f.refused(&coop(), day(1), by_market);
+    assert!(r.message.contains("is not a transporter"), "{}", r.message);
+    assert_eq!(f.batch(herd).held_by(&coop().public()), Some(q("40 head")));
+}
+
+#[test]
+fn purchase_inspection_is_recorded_with_the_receipt_and_held_goods_can_still_arrive() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+    let cert = Event::Certified(Certified {
+        batch: herd,
+        kind: CertKind::OriginExit,
+        number: "承诺达标合格证 No. 0001".into(),
+        valid_from: Time(day(1)),
+        valid_until: Time(day(3)),
+        promises: vec!["不使用禁用药物".into(), "遵守休药期".into()],
+    });
+    f.ok(&coop(), day(1), cert);
+    let s = f.ship(&coop(), day(1), herd, "10 head", &processor());
+    // The regulator holds the herd while it is on the road; the slaughterhouse still takes custody...
+    f.hold(day(1) + 60_000, herd, "quarantine papers under review");
+    f.receive(&processor(), day(1) + 120_000, herd, s, true);
+    // ...but cannot slaughter it.
+    let slaughter = Farm::transform_event(Process::Slaughter, &[(herd, "10 head")], &[("Pork", MEAT, "800 kg")]);
+    assert_eq!(f.refused(&processor(), day(2), slaughter).rule, Rule::BatchBlocked);
+    let history = f.l().history(herd).unwrap();
+    let kinds: Vec<&str> = history.iter().map(|e| e.record.body().event.kind()).collect();
+    assert_eq!(kinds, ["BatchRegistered", "Certified", "Shipped", "Held", "Received"]);
+    match &history[4].record.body().event {
+        Event::Received(r) => {
+            assert!(r.accepted);
+            assert!(r.documents_checked.contains("origin-exit certificate"));
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn corrections_never_rewrite() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let wrong = f.ok(&lab(), day(1), Farm::inspect_event(herd, "Sulfonamides", 50_000, 100_000, Verdict::Pass));
+    let before = f.l().leaf_data(wrong.index).unwrap();
+    let root_before = f.l().head().root;
+    let state_before = f.batch(herd);
+    let fix = |reason: &str| {
+        Event::Correction(Correction {
+            target: wrong.id,
+            reason: reason.into(),
+            corrected: "the sample was from shed 2, not shed 1".into(),
+        })
+    };
+    // Only the author (or a regulator) may correct, and the correction names its target as its only parent.
+    assert_eq!(f.refused(&coop(), day(2), fix("not mine")).rule, Rule::RoleNotPermitted);
+    let stale = sign(&lab(), day(2), vec![f.batch(herd).head, wrong.id], fix("two parents"));
+    assert_eq!(f.l().append(stale).unwrap_err().rule(), Some(Rule::StaleHead));
+    let c1 = f.ok(&lab(), day(2), fix("wrong sample number"));
+    let c2 = f.ok(&regulator(), day(3), fix("confirmed by the bureau"));
+
+    // The original entry is byte for byte what it was; the log only grew; the batch did not change.
+    assert_eq!(f.l().leaf_data(wrong.index).unwrap(), before);
+    assert_eq!(f.l().consistency_proof(wrong.index + 1, f.l().size()).map(|_| ()).ok(), Some(()));
+    assert_ne!(f.l().head().root, root_before);
+    assert_eq!(f.batch(herd), state_before);
+    let cs: Vec<u64> = f.l().corrections(&wrong.id).unwrap().iter().map(|e| e.index).collect();
+    assert_eq!(cs, vec![c1.index, c2.index]);
+    f.l().verify_all().unwrap();
+}
+
+#[test]
+fn a_rotated_key_keeps_what_the_actor_held() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let bought_in = f.herd(&processor(), day(0), "Bought-in piglets", PIG, "5 head");
+    let s = f.ship(&processor(), day(0), bought_in, "5 head", &coop());
+    let new = key(77);
+    f.ok(&coop(), day(1), Event::KeyRotated(KeyRotated { new_key: new.public() }));
+    assert_eq!(f.l().actor(&new.public()).unwrap().unwrap().previous_keys, vec![coop().public()]);
+    // The co-op, under its new key, ships what it registered under the old one...
+    f.deliver(&new, day(2), herd, "10 head", &processor());
+    let b = f.batch(herd);
+    assert_eq!(b.held_by(&new.public()), Some(q("30 head")));
+    assert_eq!(b.held_by(&coop().public()), None);
+    // ...answers a shipment addressed to its old key...
+    f.receive(&new, day(2), bought_in, s, true);
+    assert_eq!(f.batch(bought_in).held_by(&new.public()), Some(q("5 head")));
+    // ...and may still recall its own batch, while the old key may do nothing.
+    assert_eq!(f.refused(&coop(), day(3), Farm::recall_event(herd)).rule, Rule::RevokedAuthor);
+    f.ok(&new, day(3), Farm::recall_event(herd));
+}
+
+#[test]
+fn an_input_cannot_be_applied_before_its_lot_existed() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+    let lot = f.lot(day(5), vet_drug("Ivermectin injection", 28, false));
+    // Back-dating a treatment to before the drug was registered would shorten the withdrawal period.
+    let e = f.apply(&vet(), day(1), herd, lot, None).unwrap_err();
+    assert_eq!(e.rule(), Some(Rule::BadTime));
+    assert!(e.to_string().contains("was registered on 2025-11-06 09:00"), "{e}");
+    f.apply(&vet(), day(5), herd, lot, None).unwrap();
+}
+
+#[test]
+fn labels_resolve_by_gtin_and_lot_and_by_vet_drug_code() {
+    let f = Farm::new();
+    let code: VetDrugCode = "202510010123400000000042".parse().unwrap();
+    let lot =
+        f.lot(day(0), InputLotRegistered { vet_drug_codes: vec![code.clone()], ..vet_drug("Ivermectin", 28, false) });
+    assert_eq!(f.l().lot_by_vet_drug_code(&code).unwrap(), Some(lot));
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "4 head");
+    let gtin: Gtin = "06901234567892".parse().unwrap();
+    let e = Event::Transformed(Transformed {
+        process: Process::Slaughter,
+        inputs: vec![TransformInput { batch: herd, quantity: q("4 head") }],
+        outputs: vec![TransformOutput {
+            product: "Chilled pork loin".into(),
+            class: MEAT,
+            quantity: q("40 kg"),
+            gtin: Some(gtin.clone()),
+            lot: Some("L251101".parse().unwrap()),
+        }],
+        place: "farm".into(),
+    });
+    let out = f.ok(&coop(), day(1), e).created[0];
+    assert_eq!(f.l().batch_by_gtin_lot(&gtin, &"L251101".parse().unwrap()).unwrap(), Some(out));
+    // A vet-drug code scanned at application must belong to the lot.
+    let other: VetDrugCode = "202510010123400000000043".parse().unwrap();
+    let apply = |c: VetDrugCode| {
+        Event::InputApplied(InputApplied {
+            batch: herd,
+            input: lot,
+            dose: q("2 ml"),
+            prescribed_by: None,
+            vet_drug_code: Some(c),
+            note: String::new(),
+        })
+    };
+    assert_eq!(f.refused(&vet(), day(2), apply(other)).rule, Rule::InvalidState);
+    f.ok(&vet(), day(2), apply(code));
+}
+
+#[test]
+fn records_claimed_long_before_acceptance_appear_in_the_late_entry_report() {
+    let f = Farm::new();
+    let from = f.l().size();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "4 head");
+    let now = Time::now().0;
+    let fresh = f.herd(&coop(), now - 60_000, "Live pigs, today", PIG, "4 head");
+    let late: Vec<u64> = f.l().late_entries(from, 100).unwrap().iter().map(|e| e.index).collect();
+    let herd_index = f.l().history(herd).unwrap()[0].index;
+    let fresh_index = f.l().history(fresh).unwrap()[0].index;
+    assert!(late.contains(&herd_index));
+    assert!(!late.contains(&fresh_index));
+    // And a claimed time more than five minutes ahead of the node's clock is refused outright.
+    let future = register(&coop(), now + 10 * 60_000, "pigs", PIG, "1 head");
+    assert_eq!(f.l().append(future).unwrap_err().rule(), Some(Rule::BadTime));
+}
