@@ -406,6 +406,21 @@ pub enum Command {
         #[arg(long)]
         style: Option<String>,
     },
+    /// Run the whole story of the seed work plan on a local ledger, step by step, then label, audit and serve it.
+    #[command(
+        after_help = "Examples:\n  trace demo                                   the story on a temporary ledger\n  trace demo --data demo-ledger --serve 127.0.0.1:8080\n                                               keep the ledger and serve its scan pages\n\nEvery member's key is written to DIR/keys/<role>.key, so the story can be carried on by hand:\n  trace --data demo-ledger --key demo-ledger/keys/market.key sell <batch> --quantity '1 kg'"
+    )]
+    Demo {
+        /// After the story, serve the ledger's node here until Ctrl-C (the QR codes point at it).
+        #[arg(long, value_name = "ADDR")]
+        serve: Option<std::net::SocketAddr>,
+        /// The public base URL the QR codes point at. Default: http://ADDR of --serve, or http://127.0.0.1:8080.
+        #[arg(long, env = "TRACE_PUBLIC_URL", value_name = "URL")]
+        base: Option<String>,
+        /// The demo ledger's origin.
+        #[arg(long, default_value = trace_core::demo::DEMO_ORIGIN)]
+        origin: String,
+    },
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, powershell, elvish.

@@ -352,7 +352,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             for r in rows {
                 let kind = if r.input_lot { "lot" } else { "batch" };
-                println!("{}  {:<8} {:<6} {}  {}", r.id, r.status.as_str(), kind, r.product, r.holder);
+                println!("{}  {:<9} {:<5} {}  {}", r.id, r.status.as_str(), kind, r.product, r.holder);
             }
             Ok(())
         }
@@ -385,6 +385,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &targets,
             crate::labels::Outputs { png, svg, sheet, copies, columns, base, style },
         ),
+        Command::Demo { serve, base, origin } => crate::demo::run(&ctx.global, serve, base, &origin),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trace", &mut std::io::stdout());

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod commands;
+mod demo;
 mod labels;
 pub mod output;
 pub mod qr;

@@ -212,3 +212,37 @@ fn trace_qr_writes_a_png_that_decodes_to_exactly_the_payload() {
         assert!(std::fs::read_to_string(&svg).unwrap().contains(id));
     }
 }
+
+#[test]
+fn demo_runs_the_whole_story_and_leaves_a_ledger_others_can_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out: serde_json::Value =
+        serde_json::from_str(&ok(&["demo", "--data", data.to_str().unwrap(), "--json"])).unwrap();
+    let steps = out["steps"].as_array().unwrap();
+    assert!(steps.len() > 40);
+    for s in steps {
+        let expected = s["expected"].as_str().unwrap();
+        if expected == "accepted" {
+            assert!(s["index"].is_u64(), "{s}");
+        } else {
+            assert_eq!(format!("refused:{}", s["refusal"]["code"].as_str().unwrap()), expected, "{s}");
+        }
+    }
+    let refusals: Vec<&str> = steps.iter().filter_map(|s| s["refusal"]["code"].as_str()).collect();
+    for rule in
+        ["withdrawal-period", "banned-substance", "high-toxicity-pesticide", "batch-blocked", "quantity-exceeded"]
+    {
+        assert!(refusals.contains(&rule), "the story shows a {rule} refusal");
+    }
+    let holders: Vec<&str> =
+        out["recall_impact"]["holders"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert!(holders.iter().any(|h| h.contains("Stall 12")), "the recall reaches the stall: {holders:?}");
+    assert!(data.join("labels/pork-loin.png").exists());
+    assert!(data.join("keys/market.key").exists());
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(&["batches", "--data", data.to_str().unwrap(), "--json"])).unwrap();
+    assert!(rows.as_array().unwrap().iter().any(|r| r["status"] == "recalled"));
+    let again = trace(&["demo", "--data", data.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1), "a second run refuses to overwrite the ledger");
+}

@@ -836,3 +836,72 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         vet_drug_codes: codes,
     })
 }
+
+/// The origin the demo ledger uses unless told otherwise.
+pub const DEMO_ORIGIN: &str = "demo.trace.example/xihu";
+
+/// What a step got, against what it expected.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// The ledger's answer: the entry, or the refusal's rule and message.
+    pub result: Result<crate::ledger::Appended, (Rule, String)>,
+    /// Whether it is what the step expected.
+    pub as_expected: bool,
+}
+
+/// Checks the ledger's answer to `step`.
+pub fn outcome(step: &Step, result: Result<crate::ledger::Appended, crate::error::Error>) -> StepOutcome {
+    let result = result.map_err(|e| match (&e, e.rule()) {
+        (crate::error::Error::Refused(r), _) => (r.rule, r.message.clone()),
+        (_, Some(rule)) => (rule, e.to_string()),
+        (_, None) => (Rule::Malformed, format!("unexpected error: {e}")),
+    });
+    let as_expected = match (&result, step.expect) {
+        (Ok(a), Expect::Accepted) => !a.duplicate,
+        (Err((rule, _)), Expect::Refused(want)) => *rule == want,
+        _ => false,
+    };
+    StepOutcome { result, as_expected }
+}
+
+/// Creates a demo data directory: the ledger under `dir` with the cast's authority as its authority, and every
+/// member's key written to `dir/keys/<role>.key` (mode 0600) so the story can be carried on by hand.
+pub fn create_dir(
+    dir: &std::path::Path,
+    origin: Origin,
+    cast: &Cast,
+) -> Result<crate::datadir::DataDir, crate::error::Error> {
+    let d = crate::datadir::DataDir::create(dir, origin, &cast.authority)?;
+    for (key, _, _, role) in cast.members().into_iter().skip(1) {
+        crate::datadir::write_key_file(&dir.join("keys").join(format!("{role}.key")), key)?;
+    }
+    Ok(d)
+}
+
+/// Creates a demo ledger in `dir` and appends the whole story in one group commit, checking every step.
+/// Returns the directory, the cast and the story; fails if any step is not answered as expected.
+pub fn install(
+    dir: &std::path::Path,
+    origin: Origin,
+    now: Time,
+) -> Result<(crate::datadir::DataDir, Cast, Story), crate::error::Error> {
+    let cast =
+        Cast::generate().map_err(|e| crate::error::Error::Io { context: "generating demo keys".into(), source: e })?;
+    let story = story(&cast, &origin, default_start(now))?;
+    let d = create_dir(dir, origin, &cast)?;
+    let records: Vec<Record> = story.steps.iter().map(|s| s.record.clone()).collect();
+    let results = d.ledger.append_many(records)?;
+    for (i, (step, r)) in story.steps.iter().zip(results).enumerate() {
+        let o = outcome(step, r);
+        if !o.as_expected {
+            return Err(crate::error::Error::StoryMismatch(format!(
+                "step {} ({}) expected {:?}, got {:?}",
+                i + 1,
+                step.title_en,
+                step.expect,
+                o.result.map(|a| a.index)
+            )));
+        }
+    }
+    Ok((d, cast, story))
+}

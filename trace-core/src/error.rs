@@ -224,6 +224,9 @@ pub enum Error {
         /// What is wrong.
         why: String,
     },
+    /// The ledger answered a demo step otherwise than the story expects: the story and the rules disagree.
+    #[error("demo story: {0}")]
+    StoryMismatch(String),
     /// An earlier storage failure stopped the writer; reopen the ledger.
     #[error("ledger writer stopped after a storage failure; reopen the ledger")]
     WriterStopped,

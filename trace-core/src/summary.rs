@@ -297,6 +297,16 @@ impl Ledger {
                 }
             }
         }
+        // An input lot's own inspections and certificates matter to what was made with it (clenbuterol found
+        // in a feed lot); its custody and registration do not belong in the produce's story.
+        for lot in lots.values() {
+            for e in self.history(lot.id)? {
+                let relevant = matches!(e.record.body().event, Event::Inspected(_) | Event::Certified(_));
+                if relevant && seen.insert(e.record.id()) {
+                    entries.push(e);
+                }
+            }
+        }
         entries.sort_by_key(|e| e.index);
         for e in &entries {
             let body = e.record.body();

@@ -41,6 +41,9 @@ enum Command {
         /// Largest request body in bytes.
         #[arg(long, env = "TRACE_MAX_BODY", default_value_t = 8 * 1024 * 1024)]
         max_body: usize,
+        /// If the data directory holds no ledger yet, create it with the seeded demo story first.
+        #[arg(long)]
+        demo: bool,
         /// Log format: text or json.
         #[arg(long, env = "TRACE_LOG_FORMAT", default_value = "text")]
         log_format: String,
@@ -79,9 +82,17 @@ fn run() -> anyhow::Result<()> {
             println!("log key       {}", dir.log_key.public());
             Ok(())
         }
-        Command::Serve { data, listen, max_body, log_format } => {
+        Command::Serve { data, listen, max_body, demo, log_format } => {
             init_logging(&log_format);
-            let dir = DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?;
+            let dir = if demo && !data.join("ledger.json").exists() {
+                let origin: Origin = trace_core::demo::DEMO_ORIGIN.parse().context("the demo origin")?;
+                let (dir, _, story) = trace_core::demo::install(&data, origin, trace_core::Time::now())
+                    .with_context(|| format!("creating the demo ledger in {}", data.display()))?;
+                println!("demo     {} steps of the story in {}", story.steps.len(), data.display());
+                dir
+            } else {
+                DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?
+            };
             let limits = Limits { max_body, ..Limits::default() };
             let node = Arc::new(Node::new(dir.ledger, dir.log_key, dir.config.log_key_name, limits));
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
