@@ -1,0 +1,5 @@
+//! End-to-end suites across crates: one binary.
+
+#![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
