@@ -27,6 +27,7 @@ pub mod fsma;
 mod ids;
 mod keys;
 mod ledger;
+mod macros;
 pub mod merkle;
 mod note;
 mod payload;
