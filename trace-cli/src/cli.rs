@@ -438,7 +438,7 @@ Examples:
         /// Directory of the witness state (created on the first run).
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
-        /// The witness's key name on its cosignatures. Default: witness-<key prefix>.
+        /// The witness's key name on its cosignatures. Default: witness-KEYPREFIX (the key's first hex digits).
         #[arg(long)]
         name: Option<String>,
         /// The log's verifier key to pin (first run) or to require (later runs).

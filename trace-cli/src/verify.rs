@@ -126,13 +126,11 @@ pub fn export(ctx: &mut Ctx, bundle: Option<PathBuf>) -> anyhow::Result<()> {
                 w.progress.finish();
                 Ok(size)
             })?;
+            // What the node signed, for the summary below (not checked here: that is `trace verify`'s job).
             let header = first_line(&path)?;
-            let v: serde_json::Value = serde_json::from_str(&header).context("reading the bundle's checkpoint line")?;
-            (
-                size,
-                v["note"].as_str().unwrap_or_default().to_owned(),
-                v["log_key"].as_str().unwrap_or_default().to_owned(),
-            )
+            let v: serde_json::Value = serde_json::from_str(&header).unwrap_or_default();
+            let field = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+            (size, field("note"), field("log_key"))
         }
     };
     if json {
