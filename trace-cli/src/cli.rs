@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use trace_core::{
     BatchId, CertKind, Commissioning, Gtin, InputKind, Lot, Process, ProductClass, PublicKey, Quantity, RecordId, Role,
-    Verdict, VetDrugCode,
+    Verdict, VerifierKey, VetDrugCode,
 };
 
 /// `trace`: record and audit farm produce from farm input to market stall.
@@ -13,7 +13,7 @@ use trace_core::{
 #[command(name = "trace", version, about, long_about = None, after_help = "\
 Talk to a node with --node URL (or TRACE_NODE), or to a local ledger with --data DIR (or TRACE_DATA).
 Sign with --key FILE (or TRACE_KEY); with --data and no key, the ledger's authority key is used.
-Exit codes: 0 ok, 1 error, 2 usage, 3 refused by a ledger rule, 4 verification failed.")]
+Exit codes: 0 ok, 1 error, 2 usage, 3 refused by a ledger rule, 4 verification failed, 5 scanned batch on hold or recalled.")]
 pub struct Cli {
     /// Global flags.
     #[command(flatten)]
@@ -375,6 +375,93 @@ pub enum Command {
     RecallImpact {
         /// Lot or batch.
         batch: BatchId,
+    },
+    /// Write the audit bundle: a signed checkpoint and every log entry, as JSON Lines (DESIGN.md section 5).
+    #[command(after_help = "\
+With --data the ledger is local and trace acts as its operator: it signs a checkpoint of the whole log with the
+data directory's log key. With --node it downloads the node's bundle, which needs a regulator's --key.
+
+Examples:
+  trace export --bundle audit.jsonl --data ./ledger
+  trace export --bundle audit.jsonl --node http://127.0.0.1:8080 --key regulator.key
+  trace verify audit.jsonl --log-key 'xihu.example/trace+1a2b3c4d+AUVr…'")]
+    Export {
+        /// Write the audit bundle to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+    },
+    /// Verify an audit bundle offline: signatures, parents, the hash chain, the Merkle root, the checkpoint.
+    #[command(after_help = "\
+Exit 0 only when every entry and the checkpoint check; otherwise the first failure is printed, naming the entry,
+and the exit code is 4. Without --log-key the bundle is checked under the key it names, which proves that it
+holds together but not whose log it is.
+
+Examples:
+  trace verify audit.jsonl
+  trace verify audit.jsonl --log-key 'xihu.example/trace+1a2b3c4d+AUVr…' --json")]
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+        /// The log's verifier key (`name+keyid+base64`) the checkpoint must be signed by.
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
+    },
+    /// Follow a node's log: check its new checkpoint against the last one seen and verify every new entry.
+    #[command(after_help = "\
+Keeps its state in --state DIR (the last checkpoint, the Merkle right edge, every record id). The first run pins
+--log-key, or trusts the node's /v1/log-key once with a loud warning. Each run fetches the checkpoint, the
+consistency proof from the last size and every new entry (a signed request: --key of an admitted actor), and
+checks them all. A log that forked, shrank or was rewritten raises the alarm: both signed notes are printed and
+the exit code is 4, as for any entry that fails. Run it from cron.
+
+Examples:
+  trace audit --node http://127.0.0.1:8080 --state ~/.trace-audit --key regulator.key --log-key 'xihu.example/trace+…'
+  trace audit --node http://127.0.0.1:8080 --state ~/.trace-audit --key regulator.key --json")]
+    Audit {
+        /// Directory of the audit state (created on the first run).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The log's verifier key to pin (first run) or to require (later runs).
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
+    },
+    /// Cosign the node's checkpoint as a witness, after checking it extends the last one cosigned.
+    #[command(after_help = "\
+A witness (C2SP tlog-witness rules) cosigns a checkpoint only when it is signed by the pinned log key and a
+consistency proof shows it extends the last checkpoint this witness cosigned; a smaller tree or a second root
+for one size is refused, with both notes, exit 4. The cosignature (cosignature/v1, signed with --key) is posted
+to the node, which serves it at /v1/checkpoint/witnessed. --key must be an admitted regulator's.
+
+Examples:
+  trace witness --node http://127.0.0.1:8080 --state ~/.trace-witness --key regulator.key --name bureau.example/w1")]
+    Witness {
+        /// Directory of the witness state (created on the first run).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The witness's key name on its cosignatures. Default: witness-KEYPREFIX (the key's first hex digits).
+        #[arg(long)]
+        name: Option<String>,
+        /// The log's verifier key to pin (first run) or to require (later runs).
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
+    },
+    /// Scan a label: resolve it on the node, verify every record behind it, and show its status.
+    #[command(after_help = "\
+Takes what the scanner read: a Digital Link or /b/ URL, a batch id or a 24-digit vet-drug code. The label is
+resolved on --node only; a host printed on the label is never contacted. Every record of the batch's summary is
+verified (author signature, inclusion proof, checkpoint signature under --log-key, or the node's own key with a
+warning). Exit codes: 0 the batch may be sold, 5 it is ON HOLD or RECALLED (printed loudly), 4 the proofs do
+not verify.
+
+Examples:
+  trace scan https://xihu.example/b/7K3MQ9TAC2XVR --node http://127.0.0.1:8080
+  trace scan 202611010123400000000001 --node http://127.0.0.1:8080 --log-key 'xihu.example/trace+…'")]
+    Scan {
+        /// The scanned text: URL, batch id or 24-digit vet-drug code.
+        payload: String,
+        /// The log's verifier key the checkpoint must be signed by.
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
     },
     /// Print a label's QR code in the terminal and write it as PNG and SVG with the text under the code.
     #[command(

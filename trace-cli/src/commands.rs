@@ -32,6 +32,9 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<VerifyFailed>().is_some() {
         return EXIT_VERIFY;
     }
+    if e.downcast_ref::<crate::scan::Blocked>().is_some() {
+        return crate::scan::EXIT_BLOCKED;
+    }
     if let Some(n) = e.downcast_ref::<NodeError>() {
         if is_rule(&n.code) {
             return EXIT_REFUSED;
@@ -380,6 +383,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             crate::show::print_recall_impact(&v);
             Ok(())
         }
+        Command::Export { bundle } => crate::verify::export(&mut ctx, bundle),
+        Command::Verify { file, log_key } => crate::verify::verify(ctx.global.json, &file, log_key),
+        Command::Audit { state, log_key } => crate::verify::audit(&mut ctx, &state, log_key),
+        Command::Witness { state, name, log_key } => crate::verify::witness(&mut ctx, &state, name, log_key),
+        Command::Scan { payload, log_key } => crate::scan::scan(&mut ctx, &payload, log_key),
         Command::Qr { targets, png, svg, sheet, copies, columns, base, style } => crate::labels::run(
             &mut ctx,
             &targets,

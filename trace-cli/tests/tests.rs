@@ -2,5 +2,6 @@
 
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod basics;
 mod qr;

@@ -4,5 +4,6 @@
 
 mod api;
 mod common;
+mod log;
 mod scan;
 mod socket;
