@@ -5,5 +5,6 @@
 mod api;
 mod common;
 mod log;
+mod openapi;
 mod scan;
 mod socket;
