@@ -376,7 +376,8 @@ pub enum Command {
         /// Lot or batch.
         batch: BatchId,
     },
-    /// Write the audit bundle: a signed checkpoint and every log entry, as JSON Lines (DESIGN.md section 5).
+    /// Export the audit bundle (every log entry under a signed checkpoint, DESIGN.md section 5), a lot's FSMA 204
+    /// spreadsheet, or its EPCIS 2.0 document.
     #[command(after_help = "\
 With --data the ledger is local and trace acts as its operator: it signs a checkpoint of the whole log with the
 data directory's log key. With --node it downloads the node's bundle, which needs a regulator's --key.
@@ -384,11 +385,28 @@ data directory's log key. With --node it downloads the node's bundle, which need
 Examples:
   trace export --bundle audit.jsonl --data ./ledger
   trace export --bundle audit.jsonl --node http://127.0.0.1:8080 --key regulator.key
+  trace export --csv feed-lot.csv --lot V703-R4J1-4X498 --from 2026-10-01 --to 2026-10-31 --data ./ledger
+  trace export --epcis herd.jsonld --lot 7K3M-Q9TA-C2XVR --node http://127.0.0.1:8080 --key regulator.key
   trace verify audit.jsonl --log-key 'xihu.example/trace+1a2b3c4d+AUVr…'")]
     Export {
         /// Write the audit bundle to FILE (`-` for standard output).
         #[arg(long, value_name = "FILE")]
         bundle: Option<PathBuf>,
+        /// Write the FSMA 204 sortable spreadsheet (CSV) of --lot and its lineage to FILE (`-` for stdout).
+        #[arg(long, value_name = "FILE", requires = "lot")]
+        csv: Option<PathBuf>,
+        /// Write the EPCIS 2.0 JSON-LD document of --lot's events and its ancestors' to FILE (`-` for stdout).
+        #[arg(long, value_name = "FILE", requires = "lot")]
+        epcis: Option<PathBuf>,
+        /// The lot or batch for --csv and --epcis.
+        #[arg(long, value_name = "BATCH")]
+        lot: Option<BatchId>,
+        /// --csv: earliest event time (YYYY-MM-DD, RFC 3339 or unix ms).
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// --csv: latest event time.
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
     },
     /// Verify an audit bundle offline: signatures, parents, the hash chain, the Merkle root, the checkpoint.
     #[command(after_help = "\

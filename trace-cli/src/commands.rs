@@ -383,7 +383,49 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             crate::show::print_recall_impact(&v);
             Ok(())
         }
-        Command::Export { bundle } => crate::verify::export(&mut ctx, bundle),
+        Command::Export { bundle, csv, epcis, lot, from, to } => {
+            if bundle.is_none() && csv.is_none() && epcis.is_none() {
+                bail!("say what to export: --bundle FILE, --csv FILE --lot BATCH, or --epcis FILE --lot BATCH");
+            }
+            if let (Some(lot), Some(path)) = (lot, &csv) {
+                let from = from.as_deref().map(Time::parse_human).transpose().context("reading --from")?;
+                let to = to.as_deref().map(Time::parse_human).transpose().context("reading --to")?;
+                let text = match ctx.backend()? {
+                    Backend::Local(d) => trace_core::fsma::export_csv(
+                        &d.ledger,
+                        lot,
+                        from.unwrap_or(Time(0)),
+                        to.unwrap_or(Time(u64::MAX)),
+                    )?,
+                    Backend::Remote(c) => {
+                        let mut q = format!("/v1/export/fsma.csv?lot={}", lot.compact());
+                        if let Some(f) = from {
+                            q.push_str(&format!("&from={}", f.0));
+                        }
+                        if let Some(t) = to {
+                            q.push_str(&format!("&to={}", t.0));
+                        }
+                        c.get_text(&q, "text/csv")?
+                    }
+                };
+                write_out(path, text.as_bytes())?;
+            }
+            if let (Some(lot), Some(path)) = (lot, &epcis) {
+                let doc = match ctx.backend()? {
+                    Backend::Local(d) => {
+                        let entries = trace_node::exports::lineage_entries(&d.ledger, lot)?;
+                        let base = trace_node::exports::resolver_base(&d.ledger);
+                        trace_core::epcis::document(&d.ledger, &entries, &base, Time::now())?
+                    }
+                    Backend::Remote(c) => c.get(&format!("/v1/export/epcis?lot={}", lot.compact()))?,
+                };
+                write_out(path, (serde_json::to_string_pretty(&doc)? + "\n").as_bytes())?;
+            }
+            match bundle {
+                Some(b) => crate::verify::export(&mut ctx, Some(b)),
+                None => Ok(()),
+            }
+        }
         Command::Verify { file, log_key } => crate::verify::verify(ctx.global.json, &file, log_key),
         Command::Audit { state, log_key } => crate::verify::audit(&mut ctx, &state, log_key),
         Command::Witness { state, name, log_key } => crate::verify::witness(&mut ctx, &state, name, log_key),
@@ -400,6 +442,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes an export to a file, or to standard output for `-`.
+fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        std::io::stdout().write_all(bytes)?;
+        return Ok(());
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
 
 fn lineage(ctx: &mut Ctx, batch: BatchId, direction: Direction) -> anyhow::Result<()> {

@@ -246,3 +246,27 @@ fn demo_runs_the_whole_story_and_leaves_a_ledger_others_can_use() {
     let again = trace(&["demo", "--data", data.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1), "a second run refuses to overwrite the ledger");
 }
+
+#[test]
+fn export_csv_and_epcis_for_a_lot() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let d = data.to_str().unwrap();
+    ok(&["demo", "--data", d, "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&ok(&["batches", "--data", d, "--json"])).unwrap();
+    let herd = rows.as_array().unwrap().iter().find(|r| r["product"].as_str().unwrap().contains("shed 2")).unwrap();
+    let id = herd["id"].as_str().unwrap();
+    let csv = ok(&["export", "--csv", "-", "--lot", id, "--data", d]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("Traceability Lot Code,"));
+    let ctes: Vec<&str> = lines.collect();
+    assert!(ctes.iter().any(|l| l.contains("Input Applied")), "{csv}");
+    assert!(ctes.iter().all(|l| l.contains(',')));
+    let epcis_path = dir.path().join("herd.jsonld");
+    ok(&["export", "--epcis", epcis_path.to_str().unwrap(), "--lot", id, "--data", d]);
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&epcis_path).unwrap()).unwrap();
+    assert_eq!(doc["type"], "EPCISDocument");
+    assert!(doc["epcisBody"]["eventList"].as_array().unwrap().len() >= 3);
+    let o = trace(&["export", "--csv", "x.csv", "--data", d]);
+    assert_eq!(o.status.code(), Some(2), "--csv needs --lot");
+}

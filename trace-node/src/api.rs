@@ -133,6 +133,8 @@ pub fn app(node: AppState) -> Router {
         .route("/v1/public/batches/{id}", get(public_batch))
         .route("/v1/actors", get(actors))
         .route("/v1/late-entries", get(late_entries))
+        .route("/v1/export/fsma.csv", get(crate::exports::fsma_csv))
+        .route("/v1/export/epcis", get(crate::exports::epcis))
         .route("/b/{id}", get(scan_batch))
         .route("/01/{gtin}/10/{lot}", get(scan_digital_link))
         .route("/01/{gtin}/10/{lot}/{*rest}", get(scan_digital_link_qualified))

@@ -10,6 +10,7 @@
 mod api;
 pub mod auth;
 mod error;
+pub mod exports;
 mod log;
 mod metrics;
 pub mod scan;
