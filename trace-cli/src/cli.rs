@@ -71,6 +71,7 @@ pub enum Command {
         location: String,
     },
     /// Revoke an actor's key (authority, regulator).
+    #[command(after_help = "Example:\n  trace revoke --actor 3b6a…e1 --reason 'licence withdrawn' --key regulator.key")]
     Revoke {
         /// The actor's public key.
         #[arg(long)]
@@ -80,6 +81,9 @@ pub enum Command {
         reason: String,
     },
     /// Hand your identity and roles to a new key; the old key stops signing.
+    #[command(
+        after_help = "Example:\n  trace key new --out coop-2027.key\n  trace rotate-key --new-key $(trace key show coop-2027.key) --key coop.key"
+    )]
     RotateKey {
         /// The new key's public key (from `trace key new`).
         #[arg(long)]
@@ -207,6 +211,9 @@ pub enum Command {
         verdict: Verdict,
     },
     /// Record a certificate: origin-exit (合格证), quarantine, 三品一标 (co-op, vet, processor, regulator).
+    #[command(
+        after_help = "Example:\n  trace certify 7K3M-Q9TA-C2XVR --kind origin-exit --number HG-2026-0001 --valid-until 2026-12-31 \\\n    --promise '不使用禁用药物 no banned substances' --key coop.key"
+    )]
     Certify {
         /// Batch covered.
         batch: BatchId,
@@ -227,6 +234,9 @@ pub enum Command {
         promises: Vec<String>,
     },
     /// Ship part or all of a batch to another actor (holder).
+    #[command(
+        after_help = "Example:\n  trace ship 7K3M-Q9TA-C2XVR --quantity '20 head' --to 9c41…07 --from-place 'Hetao farm' \\\n    --to-place 'Xihu slaughterhouse' --document HG-2026-0001 --key coop.key"
+    )]
     Ship {
         /// Batch.
         batch: BatchId,
@@ -250,6 +260,9 @@ pub enum Command {
         carrier: Option<PublicKey>,
     },
     /// Receive a shipment after purchase inspection (the receiver).
+    #[command(
+        after_help = "Example:\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --documents 'HG-2026-0001, quarantine DJ-0001' --key processor.key\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --refuse --note 'no quarantine certificate'"
+    )]
     Receive {
         /// Batch.
         batch: BatchId,
@@ -285,6 +298,7 @@ pub enum Command {
         place: String,
     },
     /// Sell part or all of a batch (market, co-op, processor).
+    #[command(after_help = "Example:\n  trace sell 4P34-HB8T-6ETF6 --quantity '2.5 kg' --key market.key")]
     Sell {
         /// Batch.
         batch: BatchId,
@@ -296,6 +310,9 @@ pub enum Command {
         buyer: String,
     },
     /// Hold a batch and all its descendants (regulator).
+    #[command(
+        after_help = "Example:\n  trace hold V703-R4J1-4X498 --reason 'clenbuterol suspected, sample XH-117' --key regulator.key"
+    )]
     Hold {
         /// Batch.
         batch: BatchId,
@@ -304,6 +321,7 @@ pub enum Command {
         reason: String,
     },
     /// Lift a hold (regulator).
+    #[command(after_help = "Example:\n  trace release V703-R4J1-4X498 --reason 'retest negative' --key regulator.key")]
     Release {
         /// Batch.
         batch: BatchId,
@@ -312,6 +330,9 @@ pub enum Command {
         reason: String,
     },
     /// Recall a batch or input lot and all its descendants (regulator, or the registrant).
+    #[command(
+        after_help = "Example:\n  trace recall V703-R4J1-4X498 --reason 'clenbuterol 1250 µg/kg' --key regulator.key\n  trace recall-impact V703-R4J1-4X498 --key regulator.key"
+    )]
     Recall {
         /// Batch or lot.
         batch: BatchId,
@@ -320,6 +341,9 @@ pub enum Command {
         reason: String,
     },
     /// Dispose of part or all of a batch (holder).
+    #[command(
+        after_help = "Example:\n  trace dispose JB9J-AVYK-XDWCS --quantity '180 kg' --method 'incineration under supervision' --key market.key"
+    )]
     Dispose {
         /// Batch.
         batch: BatchId,
@@ -331,6 +355,9 @@ pub enum Command {
         method: String,
     },
     /// Correct an earlier record (its author, or a regulator); the record itself stays.
+    #[command(
+        after_help = "Example:\n  trace correct 3fa2…91 --reason 'wrong sample number' --corrected 'sample XH-FEED-118' --key lab.key"
+    )]
     Correct {
         /// The record corrected.
         record: RecordId,
@@ -342,6 +369,9 @@ pub enum Command {
         corrected: String,
     },
     /// Add or remove banned substances (regulator).
+    #[command(
+        after_help = "Example:\n  trace ban 'salbutamol' 'cimaterol' --reason '农业农村部公告第250号' --key regulator.key"
+    )]
     Ban {
         /// Substances to add.
         substances: Vec<String>,
@@ -353,25 +383,39 @@ pub enum Command {
         reason: String,
     },
     /// One batch: state, history, inputs, inspections.
+    #[command(
+        after_help = "Example:\n  trace show 7K3M-Q9TA-C2XVR --node http://127.0.0.1:8080 --key market.key\n  trace show 7k3mq9tac2xvr --data ./ledger --json"
+    )]
     Show {
         /// Batch or lot.
         batch: BatchId,
     },
     /// Every batch: id, product, status, holder.
+    #[command(
+        after_help = "Example:\n  trace batches --data ./ledger\n  trace batches --node http://127.0.0.1:8080 --key regulator.key --json"
+    )]
     Batches,
     /// Every actor.
+    #[command(after_help = "Example:\n  trace actors --data ./ledger")]
     Actors,
     /// Trace back: every ancestor batch and input lot, to the farm.
+    #[command(after_help = "Example:\n  trace back 4P34-HB8T-6ETF6 --data ./ledger")]
     Back {
         /// Batch.
         batch: BatchId,
     },
     /// Trace forward: every descendant and who holds it, to the market stall.
+    #[command(
+        after_help = "Example:\n  trace forward V703-R4J1-4X498 --node http://127.0.0.1:8080 --key regulator.key"
+    )]
     Forward {
         /// Batch or lot.
         batch: BatchId,
     },
     /// Every batch an input lot or batch reached, and who holds it now (regulator).
+    #[command(
+        after_help = "Example:\n  trace recall-impact V703-R4J1-4X498 --node http://127.0.0.1:8080 --key regulator.key --json"
+    )]
     RecallImpact {
         /// Lot or batch.
         batch: BatchId,
@@ -525,6 +569,13 @@ Examples:
         /// The demo ledger's origin.
         #[arg(long, default_value = trace_core::demo::DEMO_ORIGIN)]
         origin: String,
+        /// Derive the cast's keys from this number instead of at random, so the same seed and --start give
+        /// the same records and batch ids (for reproducible demos and tests; never for a real ledger).
+        #[arg(long)]
+        seed: Option<u8>,
+        /// When the story starts (default: 60 days ago; the story spans 33 days and must end before now).
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
     },
     /// Print shell completions.
     Completions {
@@ -543,6 +594,9 @@ pub enum KeyCommand {
         out: PathBuf,
     },
     /// Print a key file's public key.
+    #[command(
+        after_help = "Example:\n  trace show 7K3M-Q9TA-C2XVR --node http://127.0.0.1:8080 --key market.key\n  trace show 7k3mq9tac2xvr --data ./ledger --json"
+    )]
     Show {
         /// The key file.
         file: PathBuf,

@@ -435,7 +435,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &targets,
             crate::labels::Outputs { png, svg, sheet, copies, columns, base, style },
         ),
-        Command::Demo { serve, base, origin } => crate::demo::run(&ctx.global, serve, base, &origin),
+        Command::Demo { serve, base, origin, seed, start } => {
+            let start = start.as_deref().map(Time::parse_human).transpose().context("reading --start")?;
+            crate::demo::run(&ctx.global, crate::demo::Options { serve, base, origin, seed, start })
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trace", &mut std::io::stdout());

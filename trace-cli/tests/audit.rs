@@ -2,14 +2,14 @@
 //! `witness`, `scan` and a remote export against a real node served in-process on loopback, including a fork
 //! (a second ledger with the same origin and log key but another history) that must raise the alarm.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
 
 use trace_core::{DataDir, NoteSigner, VerifierKey};
 use trace_node::{Limits, Node};
 
-use crate::basics::{Fixture, ok, trace};
+use crate::basics::{Fixture, ok, snapshot, trace};
 
 fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -26,23 +26,6 @@ fn p(path: &Path) -> &str {
 fn log_vkey(dir: &Path) -> VerifierKey {
     let d = DataDir::open(dir).unwrap();
     NoteSigner::new(&d.config.log_key_name, d.log_key.clone()).unwrap().verifier_key().clone()
-}
-
-fn cli_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/cli")
-}
-
-/// Compares `actual` with the snapshot `name` under `tests/data/cli/`; `TRACE_BLESS=1` rewrites it.
-fn snapshot(name: &str, actual: &str) {
-    let path = cli_data().join(name);
-    if std::env::var_os("TRACE_BLESS").is_some() {
-        std::fs::create_dir_all(cli_data()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with TRACE_BLESS=1 to create it)", path.display()));
-    assert_eq!(actual, expected, "{name} changed; if on purpose, rerun with TRACE_BLESS=1");
 }
 
 #[test]

@@ -56,6 +56,23 @@ impl Fixture {
     }
 }
 
+fn cli_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/cli")
+}
+
+/// Compares `actual` with the snapshot `name` under `tests/data/cli/`; `TRACE_BLESS=1` rewrites it.
+pub fn snapshot(name: &str, actual: &str) {
+    let path = cli_data().join(name);
+    if std::env::var_os("TRACE_BLESS").is_some() {
+        std::fs::create_dir_all(cli_data()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with TRACE_BLESS=1 to create it)", path.display()));
+    assert_eq!(actual, expected, "{name} changed; if on purpose, rerun with TRACE_BLESS=1");
+}
+
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777

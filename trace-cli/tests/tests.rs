@@ -4,4 +4,5 @@
 
 mod audit;
 mod basics;
+mod outputs;
 mod qr;
