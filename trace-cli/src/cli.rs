@@ -412,6 +412,17 @@ pub enum Command {
         /// Batch or lot.
         batch: BatchId,
     },
+    /// Records whose claimed time is more than a day before the node accepted them (regulator): back-dated
+    /// or late paperwork worth a look.
+    #[command(after_help = "Example:\n  trace late-entries --node http://127.0.0.1:8080 --key regulator.key")]
+    LateEntries {
+        /// First entry index to look from.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Every batch an input lot or batch reached, and who holds it now (regulator).
     #[command(
         after_help = "Example:\n  trace recall-impact V703-R4J1-4X498 --node http://127.0.0.1:8080 --key regulator.key --json"

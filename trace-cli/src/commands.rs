@@ -374,6 +374,39 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Back { batch } => lineage(&mut ctx, batch, Direction::Back),
         Command::Forward { batch } => lineage(&mut ctx, batch, Direction::Forward),
+        Command::LateEntries { from, limit } => {
+            let json = ctx.global.json;
+            let entries: Vec<trace_node::wire::EntryView> = match ctx.backend()? {
+                Backend::Local(d) => d
+                    .ledger
+                    .late_entries(from, limit.min(1000))?
+                    .iter()
+                    .map(|e| {
+                        let name = d.ledger.actor(&e.record.body().author).ok().flatten().map(|a| a.name);
+                        trace_node::wire::EntryView::new(e, name.unwrap_or_default())
+                    })
+                    .collect(),
+                Backend::Remote(c) => c.get(&format!("/v1/late-entries?from={from}&limit={limit}"))?,
+            };
+            if json {
+                return print_json(&entries);
+            }
+            if entries.is_empty() {
+                println!("no late entries");
+            }
+            for e in entries {
+                let late_days = e.accepted.saturating_sub(e.time) / 86_400_000;
+                println!(
+                    "#{} {} by {}: claimed {}, accepted {} ({late_days} days later)",
+                    e.index,
+                    e.kind,
+                    e.author_name,
+                    Time(e.time).display_local(),
+                    Time(e.accepted).display_local()
+                );
+            }
+            Ok(())
+        }
         Command::RecallImpact { batch } => {
             let json = ctx.global.json;
             let v = ctx.backend()?.recall_impact(batch)?;

@@ -287,3 +287,29 @@ fn export_csv_and_epcis_for_a_lot() {
     let o = trace(&["export", "--csv", "x.csv", "--data", d]);
     assert_eq!(o.status.code(), Some(2), "--csv needs --lot");
 }
+
+#[test]
+fn late_entries_lists_backdated_records_only() {
+    let f = Fixture::new();
+    ok(&["--data", f.d(), "--key", f.k(), "register", "--product", "Rice", "--class", "grain", "--quantity", "1 t"]);
+    assert_eq!(ok(&["late-entries", "--data", f.d()]).trim(), "no late entries");
+    ok(&[
+        "--data",
+        f.d(),
+        "--key",
+        f.k(),
+        "register",
+        "--product",
+        "Old rice",
+        "--class",
+        "grain",
+        "--quantity",
+        "1 t",
+        "--time",
+        "2026-01-05",
+    ]);
+    let late: serde_json::Value = serde_json::from_str(&ok(&["late-entries", "--data", f.d(), "--json"])).unwrap();
+    let late = late.as_array().unwrap();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0]["event"]["product"], "Old rice");
+}
