@@ -34,7 +34,8 @@ pub(crate) fn print_batch(v: &Value) {
         date(&sm["made_at"])
     );
     for w in sm["warnings"].as_array().into_iter().flatten() {
-        println!("  {} {} on {}: {}", output::bad("⚠"), s(&w["kind"]), s(&w["source_label"]), s(&w["reason"]));
+        let kind = s(&w["kind"]).replace('_', " ");
+        println!("  {} {kind} on {}: {}", output::bad("⚠"), s(&w["source_label"]), s(&w["reason"]));
     }
     for h in sm["holders"].as_array().into_iter().flatten() {
         println!("  held by {}: {}", s(&h["name"]), s(&h["quantity"]));
