@@ -15,7 +15,7 @@ use crate::record::Record;
 use crate::schema;
 use crate::state::*;
 use crate::store::Overlay;
-use crate::values::{InputKind, Quantity, Role, Time, Unit};
+use crate::values::{InputKind, Quantity, Role, Time};
 
 /// How far into the future (past the node's clock) a record's claimed time may be.
 pub const MAX_FUTURE_SKEW_MS: u64 = 5 * 60 * 1000;
@@ -992,8 +992,5 @@ pub fn normalize(s: &str) -> String {
 }
 
 fn milli(v: Option<u64>) -> String {
-    match v {
-        None => "-".into(),
-        Some(v) => Quantity { milli: v, unit: Unit::G }.to_string().trim_end_matches(" g").to_owned(),
-    }
+    v.map(crate::values::format_milli).unwrap_or_else(|| "-".into())
 }

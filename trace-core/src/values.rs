@@ -435,16 +435,15 @@ impl Quantity {
     }
 }
 
+/// Thousandths as a decimal with no trailing zeros: 12500 → "12.5", 3000 → "3", 1 → "0.001".
+pub fn format_milli(milli: u64) -> String {
+    let (whole, frac) = (milli / 1000, milli % 1000);
+    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:03}").trim_end_matches('0')) }
+}
+
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = self.milli / 1000;
-        let frac = self.milli % 1000;
-        if frac == 0 {
-            write!(f, "{whole} {}", self.unit)
-        } else {
-            let frac = format!("{frac:03}");
-            write!(f, "{whole}.{} {}", frac.trim_end_matches('0'), self.unit)
-        }
+        write!(f, "{} {}", format_milli(self.milli), self.unit)
     }
 }
 

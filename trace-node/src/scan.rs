@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use trace_core::{BatchKind, BatchState, BlockKind, Status, Summary, Time, Verdict};
+use trace_core::{BatchKind, BatchState, BlockKind, Status, Summary, Time, Verdict, format_milli};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -209,8 +209,10 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
                 Verdict::Fail => "<span class=\"bad\">✗ 不合格 Fail</span>",
             };
             let value = match (i.value_milli, i.limit_milli) {
-                (Some(v), Some(l)) => format!(" — {} {} (限量 limit {})", milli(v), esc(&i.unit), milli(l)),
-                (Some(v), None) => format!(" — {} {}", milli(v), esc(&i.unit)),
+                (Some(v), Some(l)) => {
+                    format!(" — {} {} (限量 limit {})", format_milli(v), esc(&i.unit), format_milli(l))
+                }
+                (Some(v), None) => format!(" — {} {}", format_milli(v), esc(&i.unit)),
                 _ => String::new(),
             };
             let _ = write!(
@@ -314,14 +316,6 @@ fn cert_text(k: trace_core::CertKind) -> &'static str {
         Organic => "有机农产品 Organic",
         GeographicalIndication => "地理标志 Geographical indication",
         Gap => "良好农业规范 GAP",
-    }
-}
-
-fn milli(v: u64) -> String {
-    if v % 1000 == 0 {
-        (v / 1000).to_string()
-    } else {
-        format!("{}.{:03}", v / 1000, v % 1000).trim_end_matches('0').to_owned()
     }
 }
 
