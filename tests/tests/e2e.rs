@@ -3,3 +3,5 @@
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod crash;
+mod tamper;
