@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use trace_core::{
     BatchId, CertKind, Commissioning, Gtin, InputKind, Lot, Process, ProductClass, PublicKey, Quantity, RecordId, Role,
-    Verdict, VetDrugCode,
+    Verdict, VerifierKey, VetDrugCode,
 };
 
 /// `trace`: record and audit farm produce from farm input to market stall.
@@ -13,7 +13,7 @@ use trace_core::{
 #[command(name = "trace", version, about, long_about = None, after_help = "\
 Talk to a node with --node URL (or TRACE_NODE), or to a local ledger with --data DIR (or TRACE_DATA).
 Sign with --key FILE (or TRACE_KEY); with --data and no key, the ledger's authority key is used.
-Exit codes: 0 ok, 1 error, 2 usage, 3 refused by a ledger rule, 4 verification failed.")]
+Exit codes: 0 ok, 1 error, 2 usage, 3 refused by a ledger rule, 4 verification failed, 5 scanned batch on hold or recalled.")]
 pub struct Cli {
     /// Global flags.
     #[command(flatten)]
@@ -71,6 +71,7 @@ pub enum Command {
         location: String,
     },
     /// Revoke an actor's key (authority, regulator).
+    #[command(after_help = "Example:\n  trace revoke --actor 3b6a…e1 --reason 'licence withdrawn' --key regulator.key")]
     Revoke {
         /// The actor's public key.
         #[arg(long)]
@@ -80,6 +81,9 @@ pub enum Command {
         reason: String,
     },
     /// Hand your identity and roles to a new key; the old key stops signing.
+    #[command(
+        after_help = "Example:\n  trace key new --out coop-2027.key\n  trace rotate-key --new-key $(trace key show coop-2027.key) --key coop.key"
+    )]
     RotateKey {
         /// The new key's public key (from `trace key new`).
         #[arg(long)]
@@ -207,6 +211,9 @@ pub enum Command {
         verdict: Verdict,
     },
     /// Record a certificate: origin-exit (合格证), quarantine, 三品一标 (co-op, vet, processor, regulator).
+    #[command(
+        after_help = "Example:\n  trace certify 7K3M-Q9TA-C2XVR --kind origin-exit --number HG-2026-0001 --valid-until 2026-12-31 \\\n    --promise '不使用禁用药物 no banned substances' --key coop.key"
+    )]
     Certify {
         /// Batch covered.
         batch: BatchId,
@@ -227,6 +234,9 @@ pub enum Command {
         promises: Vec<String>,
     },
     /// Ship part or all of a batch to another actor (holder).
+    #[command(
+        after_help = "Example:\n  trace ship 7K3M-Q9TA-C2XVR --quantity '20 head' --to 9c41…07 --from-place 'Hetao farm' \\\n    --to-place 'Xihu slaughterhouse' --document HG-2026-0001 --key coop.key"
+    )]
     Ship {
         /// Batch.
         batch: BatchId,
@@ -250,6 +260,9 @@ pub enum Command {
         carrier: Option<PublicKey>,
     },
     /// Receive a shipment after purchase inspection (the receiver).
+    #[command(
+        after_help = "Example:\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --documents 'HG-2026-0001, quarantine DJ-0001' --key processor.key\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --refuse --note 'no quarantine certificate'"
+    )]
     Receive {
         /// Batch.
         batch: BatchId,
@@ -285,6 +298,7 @@ pub enum Command {
         place: String,
     },
     /// Sell part or all of a batch (market, co-op, processor).
+    #[command(after_help = "Example:\n  trace sell 4P34-HB8T-6ETF6 --quantity '2.5 kg' --key market.key")]
     Sell {
         /// Batch.
         batch: BatchId,
@@ -296,6 +310,9 @@ pub enum Command {
         buyer: String,
     },
     /// Hold a batch and all its descendants (regulator).
+    #[command(
+        after_help = "Example:\n  trace hold V703-R4J1-4X498 --reason 'clenbuterol suspected, sample XH-117' --key regulator.key"
+    )]
     Hold {
         /// Batch.
         batch: BatchId,
@@ -304,6 +321,7 @@ pub enum Command {
         reason: String,
     },
     /// Lift a hold (regulator).
+    #[command(after_help = "Example:\n  trace release V703-R4J1-4X498 --reason 'retest negative' --key regulator.key")]
     Release {
         /// Batch.
         batch: BatchId,
@@ -312,6 +330,9 @@ pub enum Command {
         reason: String,
     },
     /// Recall a batch or input lot and all its descendants (regulator, or the registrant).
+    #[command(
+        after_help = "Example:\n  trace recall V703-R4J1-4X498 --reason 'clenbuterol 1250 µg/kg' --key regulator.key\n  trace recall-impact V703-R4J1-4X498 --key regulator.key"
+    )]
     Recall {
         /// Batch or lot.
         batch: BatchId,
@@ -320,6 +341,9 @@ pub enum Command {
         reason: String,
     },
     /// Dispose of part or all of a batch (holder).
+    #[command(
+        after_help = "Example:\n  trace dispose JB9J-AVYK-XDWCS --quantity '180 kg' --method 'incineration under supervision' --key market.key"
+    )]
     Dispose {
         /// Batch.
         batch: BatchId,
@@ -331,6 +355,9 @@ pub enum Command {
         method: String,
     },
     /// Correct an earlier record (its author, or a regulator); the record itself stays.
+    #[command(
+        after_help = "Example:\n  trace correct 3fa2…91 --reason 'wrong sample number' --corrected 'sample XH-FEED-118' --key lab.key"
+    )]
     Correct {
         /// The record corrected.
         record: RecordId,
@@ -342,6 +369,9 @@ pub enum Command {
         corrected: String,
     },
     /// Add or remove banned substances (regulator).
+    #[command(
+        after_help = "Example:\n  trace ban 'salbutamol' 'cimaterol' --reason '农业农村部公告第250号' --key regulator.key"
+    )]
     Ban {
         /// Substances to add.
         substances: Vec<String>,
@@ -353,28 +383,158 @@ pub enum Command {
         reason: String,
     },
     /// One batch: state, history, inputs, inspections.
+    #[command(
+        after_help = "Example:\n  trace show 7K3M-Q9TA-C2XVR --node http://127.0.0.1:8080 --key market.key\n  trace show 7k3mq9tac2xvr --data ./ledger --json"
+    )]
     Show {
         /// Batch or lot.
         batch: BatchId,
     },
     /// Every batch: id, product, status, holder.
+    #[command(
+        after_help = "Example:\n  trace batches --data ./ledger\n  trace batches --node http://127.0.0.1:8080 --key regulator.key --json"
+    )]
     Batches,
     /// Every actor.
+    #[command(after_help = "Example:\n  trace actors --data ./ledger")]
     Actors,
     /// Trace back: every ancestor batch and input lot, to the farm.
+    #[command(after_help = "Example:\n  trace back 4P34-HB8T-6ETF6 --data ./ledger")]
     Back {
         /// Batch.
         batch: BatchId,
     },
     /// Trace forward: every descendant and who holds it, to the market stall.
+    #[command(
+        after_help = "Example:\n  trace forward V703-R4J1-4X498 --node http://127.0.0.1:8080 --key regulator.key"
+    )]
     Forward {
         /// Batch or lot.
         batch: BatchId,
     },
+    /// Records whose claimed time is more than a day before the node accepted them (regulator): back-dated
+    /// or late paperwork worth a look.
+    #[command(after_help = "Example:\n  trace late-entries --node http://127.0.0.1:8080 --key regulator.key")]
+    LateEntries {
+        /// First entry index to look from.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Every batch an input lot or batch reached, and who holds it now (regulator).
+    #[command(
+        after_help = "Example:\n  trace recall-impact V703-R4J1-4X498 --node http://127.0.0.1:8080 --key regulator.key --json"
+    )]
     RecallImpact {
         /// Lot or batch.
         batch: BatchId,
+    },
+    /// Export the audit bundle (every log entry under a signed checkpoint, DESIGN.md section 5), a lot's FSMA 204
+    /// spreadsheet, or its EPCIS 2.0 document.
+    #[command(after_help = "\
+With --data the ledger is local and trace acts as its operator: it signs a checkpoint of the whole log with the
+data directory's log key. With --node it downloads the node's bundle, which needs a regulator's --key.
+
+Examples:
+  trace export --bundle audit.jsonl --data ./ledger
+  trace export --bundle audit.jsonl --node http://127.0.0.1:8080 --key regulator.key
+  trace export --csv feed-lot.csv --lot V703-R4J1-4X498 --from 2026-10-01 --to 2026-10-31 --data ./ledger
+  trace export --epcis herd.jsonld --lot 7K3M-Q9TA-C2XVR --node http://127.0.0.1:8080 --key regulator.key
+  trace verify audit.jsonl --log-key 'xihu.example/trace+1a2b3c4d+AUVr…'")]
+    Export {
+        /// Write the audit bundle to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        /// Write the FSMA 204 sortable spreadsheet (CSV) of --lot and its lineage to FILE (`-` for stdout).
+        #[arg(long, value_name = "FILE", requires = "lot")]
+        csv: Option<PathBuf>,
+        /// Write the EPCIS 2.0 JSON-LD document of --lot's events and its ancestors' to FILE (`-` for stdout).
+        #[arg(long, value_name = "FILE", requires = "lot")]
+        epcis: Option<PathBuf>,
+        /// The lot or batch for --csv and --epcis.
+        #[arg(long, value_name = "BATCH")]
+        lot: Option<BatchId>,
+        /// --csv: earliest event time (YYYY-MM-DD, RFC 3339 or unix ms).
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// --csv: latest event time.
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+    },
+    /// Verify an audit bundle offline: signatures, parents, the hash chain, the Merkle root, the checkpoint.
+    #[command(after_help = "\
+Exit 0 only when every entry and the checkpoint check; otherwise the first failure is printed, naming the entry,
+and the exit code is 4. Without --log-key the bundle is checked under the key it names, which proves that it
+holds together but not whose log it is.
+
+Examples:
+  trace verify audit.jsonl
+  trace verify audit.jsonl --log-key 'xihu.example/trace+1a2b3c4d+AUVr…' --json")]
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+        /// The log's verifier key (`name+keyid+base64`) the checkpoint must be signed by.
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
+    },
+    /// Follow a node's log: check its new checkpoint against the last one seen and verify every new entry.
+    #[command(after_help = "\
+Keeps its state in --state DIR (the last checkpoint, the Merkle right edge, every record id). The first run pins
+--log-key, or trusts the node's /v1/log-key once with a loud warning. Each run fetches the checkpoint, the
+consistency proof from the last size and every new entry (a signed request: --key of an admitted actor), and
+checks them all. A log that forked, shrank or was rewritten raises the alarm: both signed notes are printed and
+the exit code is 4, as for any entry that fails. Run it from cron.
+
+Examples:
+  trace audit --node http://127.0.0.1:8080 --state ~/.trace-audit --key regulator.key --log-key 'xihu.example/trace+…'
+  trace audit --node http://127.0.0.1:8080 --state ~/.trace-audit --key regulator.key --json")]
+    Audit {
+        /// Directory of the audit state (created on the first run).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The log's verifier key to pin (first run) or to require (later runs).
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
+    },
+    /// Cosign the node's checkpoint as a witness, after checking it extends the last one cosigned.
+    #[command(after_help = "\
+A witness (C2SP tlog-witness rules) cosigns a checkpoint only when it is signed by the pinned log key and a
+consistency proof shows it extends the last checkpoint this witness cosigned; a smaller tree or a second root
+for one size is refused, with both notes, exit 4. The cosignature (cosignature/v1, signed with --key) is posted
+to the node, which serves it at /v1/checkpoint/witnessed. --key must be an admitted regulator's.
+
+Examples:
+  trace witness --node http://127.0.0.1:8080 --state ~/.trace-witness --key regulator.key --name bureau.example/w1")]
+    Witness {
+        /// Directory of the witness state (created on the first run).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The witness's key name on its cosignatures. Default: witness-KEYPREFIX (the key's first hex digits).
+        #[arg(long)]
+        name: Option<String>,
+        /// The log's verifier key to pin (first run) or to require (later runs).
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
+    },
+    /// Scan a label: resolve it on the node, verify every record behind it, and show its status.
+    #[command(after_help = "\
+Takes what the scanner read: a Digital Link or /b/ URL, a batch id or a 24-digit vet-drug code. The label is
+resolved on --node only; a host printed on the label is never contacted. Every record of the batch's summary is
+verified (author signature, inclusion proof, checkpoint signature under --log-key, or the node's own key with a
+warning). Exit codes: 0 the batch may be sold, 5 it is ON HOLD or RECALLED (printed loudly), 4 the proofs do
+not verify.
+
+Examples:
+  trace scan https://xihu.example/b/7K3MQ9TAC2XVR --node http://127.0.0.1:8080
+  trace scan 202611010123400000000001 --node http://127.0.0.1:8080 --log-key 'xihu.example/trace+…'")]
+    Scan {
+        /// The scanned text: URL, batch id or 24-digit vet-drug code.
+        payload: String,
+        /// The log's verifier key the checkpoint must be signed by.
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<VerifierKey>,
     },
     /// Print a label's QR code in the terminal and write it as PNG and SVG with the text under the code.
     #[command(
@@ -420,6 +580,13 @@ pub enum Command {
         /// The demo ledger's origin.
         #[arg(long, default_value = trace_core::demo::DEMO_ORIGIN)]
         origin: String,
+        /// Derive the cast's keys from this number instead of at random, so the same seed and --start give
+        /// the same records and batch ids (for reproducible demos and tests; never for a real ledger).
+        #[arg(long)]
+        seed: Option<u8>,
+        /// When the story starts (default: 60 days ago; the story spans 33 days and must end before now).
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
     },
     /// Print shell completions.
     Completions {
@@ -438,6 +605,9 @@ pub enum KeyCommand {
         out: PathBuf,
     },
     /// Print a key file's public key.
+    #[command(
+        after_help = "Example:\n  trace show 7K3M-Q9TA-C2XVR --node http://127.0.0.1:8080 --key market.key\n  trace show 7k3mq9tac2xvr --data ./ledger --json"
+    )]
     Show {
         /// The key file.
         file: PathBuf,

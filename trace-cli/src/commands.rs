@@ -32,6 +32,9 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<VerifyFailed>().is_some() {
         return EXIT_VERIFY;
     }
+    if e.downcast_ref::<crate::scan::Blocked>().is_some() {
+        return crate::scan::EXIT_BLOCKED;
+    }
     if let Some(n) = e.downcast_ref::<NodeError>() {
         if is_rule(&n.code) {
             return EXIT_REFUSED;
@@ -371,6 +374,39 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Back { batch } => lineage(&mut ctx, batch, Direction::Back),
         Command::Forward { batch } => lineage(&mut ctx, batch, Direction::Forward),
+        Command::LateEntries { from, limit } => {
+            let json = ctx.global.json;
+            let entries: Vec<trace_node::wire::EntryView> = match ctx.backend()? {
+                Backend::Local(d) => d
+                    .ledger
+                    .late_entries(from, limit.min(1000))?
+                    .iter()
+                    .map(|e| {
+                        let name = d.ledger.actor(&e.record.body().author).ok().flatten().map(|a| a.name);
+                        trace_node::wire::EntryView::new(e, name.unwrap_or_default())
+                    })
+                    .collect(),
+                Backend::Remote(c) => c.get(&format!("/v1/late-entries?from={from}&limit={limit}"))?,
+            };
+            if json {
+                return print_json(&entries);
+            }
+            if entries.is_empty() {
+                println!("no late entries");
+            }
+            for e in entries {
+                let late_days = e.accepted.saturating_sub(e.time) / 86_400_000;
+                println!(
+                    "#{} {} by {}: claimed {}, accepted {} ({late_days} days later)",
+                    e.index,
+                    e.kind,
+                    e.author_name,
+                    Time(e.time).display_local(),
+                    Time(e.accepted).display_local()
+                );
+            }
+            Ok(())
+        }
         Command::RecallImpact { batch } => {
             let json = ctx.global.json;
             let v = ctx.backend()?.recall_impact(batch)?;
@@ -380,18 +416,79 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             crate::show::print_recall_impact(&v);
             Ok(())
         }
+        Command::Export { bundle, csv, epcis, lot, from, to } => {
+            if bundle.is_none() && csv.is_none() && epcis.is_none() {
+                bail!("say what to export: --bundle FILE, --csv FILE --lot BATCH, or --epcis FILE --lot BATCH");
+            }
+            if let (Some(lot), Some(path)) = (lot, &csv) {
+                let from = from.as_deref().map(Time::parse_human).transpose().context("reading --from")?;
+                let to = to.as_deref().map(Time::parse_human).transpose().context("reading --to")?;
+                let text = match ctx.backend()? {
+                    Backend::Local(d) => trace_core::fsma::export_csv(
+                        &d.ledger,
+                        lot,
+                        from.unwrap_or(Time(0)),
+                        to.unwrap_or(Time(u64::MAX)),
+                    )?,
+                    Backend::Remote(c) => {
+                        let mut q = format!("/v1/export/fsma.csv?lot={}", lot.compact());
+                        if let Some(f) = from {
+                            q.push_str(&format!("&from={}", f.0));
+                        }
+                        if let Some(t) = to {
+                            q.push_str(&format!("&to={}", t.0));
+                        }
+                        c.get_text(&q, "text/csv")?
+                    }
+                };
+                write_out(path, text.as_bytes())?;
+            }
+            if let (Some(lot), Some(path)) = (lot, &epcis) {
+                let doc = match ctx.backend()? {
+                    Backend::Local(d) => {
+                        let entries = trace_node::exports::lineage_entries(&d.ledger, lot)?;
+                        let base = trace_node::exports::resolver_base(&d.ledger);
+                        trace_core::epcis::document(&d.ledger, &entries, &base, Time::now())?
+                    }
+                    Backend::Remote(c) => c.get(&format!("/v1/export/epcis?lot={}", lot.compact()))?,
+                };
+                write_out(path, (serde_json::to_string_pretty(&doc)? + "\n").as_bytes())?;
+            }
+            match bundle {
+                Some(b) => crate::verify::export(&mut ctx, Some(b)),
+                None => Ok(()),
+            }
+        }
+        Command::Verify { file, log_key } => crate::verify::verify(ctx.global.json, &file, log_key),
+        Command::Audit { state, log_key } => crate::verify::audit(&mut ctx, &state, log_key),
+        Command::Witness { state, name, log_key } => crate::verify::witness(&mut ctx, &state, name, log_key),
+        Command::Scan { payload, log_key } => crate::scan::scan(&mut ctx, &payload, log_key),
         Command::Qr { targets, png, svg, sheet, copies, columns, base, style } => crate::labels::run(
             &mut ctx,
             &targets,
             crate::labels::Outputs { png, svg, sheet, copies, columns, base, style },
         ),
-        Command::Demo { serve, base, origin } => crate::demo::run(&ctx.global, serve, base, &origin),
+        Command::Demo { serve, base, origin, seed, start } => {
+            let start = start.as_deref().map(Time::parse_human).transpose().context("reading --start")?;
+            crate::demo::run(&ctx.global, crate::demo::Options { serve, base, origin, seed, start })
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trace", &mut std::io::stdout());
             Ok(())
         }
     }
+}
+
+/// Writes an export to a file, or to standard output for `-`.
+fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        std::io::stdout().write_all(bytes)?;
+        return Ok(());
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
 
 fn lineage(ctx: &mut Ctx, batch: BatchId, direction: Direction) -> anyhow::Result<()> {

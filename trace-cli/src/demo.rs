@@ -19,9 +19,18 @@ fn step_line(n: usize, total: usize, step: &demo::Step) -> String {
 }
 
 /// Runs the story into a new ledger in `dir`, printing each step.
-fn run_story(dir: &Path, origin: Origin, json: bool) -> anyhow::Result<(DataDir, Story, Vec<serde_json::Value>)> {
-    let cast = Cast::generate().context("generating the cast's keys")?;
-    let story = demo::story(&cast, &origin, demo::default_start(Time::now())).context("building the story")?;
+fn run_story(
+    dir: &Path,
+    origin: Origin,
+    opts: &Options,
+    json: bool,
+) -> anyhow::Result<(DataDir, Story, Vec<serde_json::Value>)> {
+    let cast = match opts.seed {
+        Some(seed) => Cast::from_seed(seed),
+        None => Cast::generate().context("generating the cast's keys")?,
+    };
+    let start = opts.start.unwrap_or_else(|| demo::default_start(Time::now()));
+    let story = demo::story(&cast, &origin, start).context("building the story")?;
     let data =
         demo::create_dir(dir, origin, &cast).with_context(|| format!("creating the ledger in {}", dir.display()))?;
     let total = story.steps.len();
@@ -76,14 +85,20 @@ fn audit(data: &DataDir, path: &Path) -> anyhow::Result<u64> {
     Ok(report.entries)
 }
 
+/// `trace demo`'s options.
+#[derive(Debug)]
+pub(crate) struct Options {
+    pub(crate) serve: Option<SocketAddr>,
+    pub(crate) base: Option<String>,
+    pub(crate) origin: String,
+    pub(crate) seed: Option<u8>,
+    pub(crate) start: Option<Time>,
+}
+
 /// Runs `trace demo`.
-pub(crate) fn run(
-    global: &Global,
-    serve: Option<SocketAddr>,
-    base: Option<String>,
-    origin: &str,
-) -> anyhow::Result<()> {
-    let origin: Origin = origin.parse().context("reading --origin")?;
+pub(crate) fn run(global: &Global, opts: Options) -> anyhow::Result<()> {
+    let origin: Origin = opts.origin.parse().context("reading --origin")?;
+    let serve = opts.serve;
     let json = global.json;
     let temp;
     let dir: PathBuf = match &global.data {
@@ -93,7 +108,7 @@ pub(crate) fn run(
             temp.path().join("ledger")
         }
     };
-    let base = base.unwrap_or_else(|| match serve {
+    let base = opts.base.clone().unwrap_or_else(|| match serve {
         Some(a) => format!("http://{a}"),
         None => "http://127.0.0.1:8080".to_owned(),
     });
@@ -113,7 +128,7 @@ pub(crate) fn run(
                 output::bold(&format!("溪湖区食品安全追溯 · the Xihu district story, in {}", dir.display()))
             );
         }
-        let (data, story, report) = run_story(&dir, origin, json)?;
+        let (data, story, report) = run_story(&dir, origin, &opts, json)?;
         conclude(&data, &dir, &story, &report, &base, json)?;
         data
     };

@@ -4,7 +4,8 @@
 //! The main pieces: [`cli::Cli`] (the command line), [`backend::Backend`] (a node over HTTP or a local ledger),
 //! [`client::Client`] (the signing HTTP client), [`commands::run`], and [`qr`]: QR labels for batches and
 //! vet-drug packages (the terminal rendering, PNG and SVG labels with the human-readable caption, printable
-//! sheets). The payload each code holds is [`trace_core::Payload`]'s, specified in `docs/qr.md`.
+//! sheets). The payload each code holds is [`trace_core::Payload`]'s, specified in `docs/qr.md`. The auditor's
+//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in [`scan`].
 
 pub mod backend;
 pub mod cli;
@@ -14,4 +15,6 @@ mod demo;
 mod labels;
 pub mod output;
 pub mod qr;
+pub mod scan;
 mod show;
+pub mod verify;

@@ -99,16 +99,17 @@ pub(crate) fn print_batch(v: &Value) {
         )
     });
     section("custody", &sm["custody"], &|c| {
-        let to = if c["counterparty"].is_null() { String::new() } else { format!(" → {}", s(&c["counterparty"])) };
-        format!(
-            "#{} {} {} {}{to} {} {}",
-            s(&c["index"]),
+        let to = if c["counterparty"].is_null() { String::new() } else { format!("→ {}", s(&c["counterparty"])) };
+        let parts = [
+            format!("#{}", s(&c["index"])),
             date(&c["time"]),
             s(&c["kind"]),
             s(&c["actor"]),
+            to,
             s(&c["quantity"]),
-            s(&c["detail"])
-        )
+            s(&c["detail"]),
+        ];
+        parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ")
     });
     section("history", &v["history"], &|e| {
         format!("#{} {} {} by {}", s(&e["index"]), date(&e["time"]), s(&e["kind"]), s(&e["author_name"]))

@@ -56,6 +56,23 @@ impl Fixture {
     }
 }
 
+fn cli_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/cli")
+}
+
+/// Compares `actual` with the snapshot `name` under `tests/data/cli/`; `TRACE_BLESS=1` rewrites it.
+pub fn snapshot(name: &str, actual: &str) {
+    let path = cli_data().join(name);
+    if std::env::var_os("TRACE_BLESS").is_some() {
+        std::fs::create_dir_all(cli_data()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with TRACE_BLESS=1 to create it)", path.display()));
+    assert_eq!(actual, expected, "{name} changed; if on purpose, rerun with TRACE_BLESS=1");
+}
+
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
@@ -245,4 +262,54 @@ fn demo_runs_the_whole_story_and_leaves_a_ledger_others_can_use() {
     assert!(rows.as_array().unwrap().iter().any(|r| r["status"] == "recalled"));
     let again = trace(&["demo", "--data", data.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1), "a second run refuses to overwrite the ledger");
+}
+
+#[test]
+fn export_csv_and_epcis_for_a_lot() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let d = data.to_str().unwrap();
+    ok(&["demo", "--data", d, "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&ok(&["batches", "--data", d, "--json"])).unwrap();
+    let herd = rows.as_array().unwrap().iter().find(|r| r["product"].as_str().unwrap().contains("shed 2")).unwrap();
+    let id = herd["id"].as_str().unwrap();
+    let csv = ok(&["export", "--csv", "-", "--lot", id, "--data", d]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("Traceability Lot Code,"));
+    let ctes: Vec<&str> = lines.collect();
+    assert!(ctes.iter().any(|l| l.contains("Input Applied")), "{csv}");
+    assert!(ctes.iter().all(|l| l.contains(',')));
+    let epcis_path = dir.path().join("herd.jsonld");
+    ok(&["export", "--epcis", epcis_path.to_str().unwrap(), "--lot", id, "--data", d]);
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&epcis_path).unwrap()).unwrap();
+    assert_eq!(doc["type"], "EPCISDocument");
+    assert!(doc["epcisBody"]["eventList"].as_array().unwrap().len() >= 3);
+    let o = trace(&["export", "--csv", "x.csv", "--data", d]);
+    assert_eq!(o.status.code(), Some(2), "--csv needs --lot");
+}
+
+#[test]
+fn late_entries_lists_backdated_records_only() {
+    let f = Fixture::new();
+    ok(&["--data", f.d(), "--key", f.k(), "register", "--product", "Rice", "--class", "grain", "--quantity", "1 t"]);
+    assert_eq!(ok(&["late-entries", "--data", f.d()]).trim(), "no late entries");
+    ok(&[
+        "--data",
+        f.d(),
+        "--key",
+        f.k(),
+        "register",
+        "--product",
+        "Old rice",
+        "--class",
+        "grain",
+        "--quantity",
+        "1 t",
+        "--time",
+        "2026-01-05",
+    ]);
+    let late: serde_json::Value = serde_json::from_str(&ok(&["late-entries", "--data", f.d(), "--json"])).unwrap();
+    let late = late.as_array().unwrap();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0]["event"]["product"], "Old rice");
 }

@@ -455,8 +455,8 @@ struct Chain {
     prev: EntryHash,
     last_accepted: Time,
     ids: HashSet<RecordId>,
-    /// Roots of the complete subtrees of the leaves so far, left to right, with their heights.
-    frontier: Vec<(u32, Hash)>,
+    /// The right edge of the tree of the leaves so far.
+    frontier: merkle::Frontier,
 }
 
 impl Chain {
@@ -495,31 +495,9 @@ impl Chain {
         let hash = encoding::leaf_hash(&leaf);
         self.prev = EntryHash(hash);
         self.last_accepted = entry.accepted;
-        self.push_leaf(hash);
+        self.frontier.push(hash);
         self.next += 1;
         Ok(entry.record)
-    }
-
-    fn push_leaf(&mut self, leaf: Hash) {
-        let mut cur = (0u32, leaf);
-        while let Some(&(height, left)) = self.frontier.last() {
-            if height != cur.0 {
-                break;
-            }
-            self.frontier.pop();
-            cur = (height + 1, encoding::node_hash(&left, &cur.1));
-        }
-        self.frontier.push(cur);
-    }
-
-    /// The RFC 6962 root of the leaves so far: the frontier folded from the right.
-    fn root(&self) -> Hash {
-        let mut it = self.frontier.iter().rev();
-        let Some(&(_, mut root)) = it.next() else { return merkle::empty_root() };
-        for (_, left) in it {
-            root = encoding::node_hash(left, &root);
-        }
-        root
     }
 }
 
@@ -584,7 +562,7 @@ pub fn verify_bundle(mut input: impl BufRead, trust: &Trust) -> Result<BundleRep
         prev: EntryHash::ZERO,
         last_accepted: Time(0),
         ids: HashSet::new(),
-        frontier: Vec::new(),
+        frontier: merkle::Frontier::new(),
     };
 
     let threads = thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -657,7 +635,7 @@ pub fn verify_bundle(mut input: impl BufRead, trust: &Trust) -> Result<BundleRep
     if chain.next != cp.size() {
         return Err(BundleError::MissingEntries { checkpoint: cp.size(), entries: chain.next });
     }
-    if &chain.root() != cp.root() {
+    if &chain.frontier.root() != cp.root() {
         return Err(BundleError::RootMismatch { size: cp.size() });
     }
     Ok(BundleReport { checkpoint: cp, log_key: signed.log_key().clone(), cosignatures, entries: chain.next })

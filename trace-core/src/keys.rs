@@ -78,18 +78,7 @@ impl FromStr for PublicKey {
     }
 }
 
-impl serde::Serialize for PublicKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PublicKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::macros::serde_via_str!(PublicKey);
 
 /// A 64-byte ed25519 signature, shown as 128 hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode)]
@@ -117,18 +106,7 @@ impl FromStr for Signature {
     }
 }
 
-impl serde::Serialize for Signature {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Signature {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::macros::serde_via_str!(Signature);
 
 /// A secret signing key. Its `Debug` output never shows the secret.
 #[derive(Clone)]

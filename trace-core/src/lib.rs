@@ -10,11 +10,13 @@
 //! - The verifiable log: [`Checkpoint`]s as C2SP signed [`Note`]s under a [`VerifierKey`]; [`Witness`] and
 //!   [`Cosigner`] for `cosignature/v1` cosignatures and [`detect_fork`] for split views; [`Tile`]s for static
 //!   mirrors (C2SP tlog-tiles); audit bundles ([`write_bundle`], [`verify_bundle`]) and per-record proof files
-//!   ([`inclusion_proof_file`], [`verify_proof_file`]) that an auditor checks offline. See `docs/formats.md` and
+//!   ([`inclusion_proof_file`], [`verify_proof_file`]) that an auditor checks offline; [`Auditor`], which follows
+//!   a live log checkpoint by checkpoint with O(log n) Merkle state. See `docs/formats.md` and
 //!   `docs/threat-model.md`.
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+mod audit;
 mod bundle;
 mod checkpoint;
 mod datadir;
@@ -27,6 +29,7 @@ pub mod fsma;
 mod ids;
 mod keys;
 mod ledger;
+mod macros;
 pub mod merkle;
 mod note;
 mod payload;
@@ -41,6 +44,7 @@ mod tiles;
 mod values;
 mod witness;
 
+pub use audit::{AUDIT_IDS_FILE, AUDIT_STATE_FILE, AuditError, AuditReport, Auditor, Pending};
 pub use bundle::{
     BundleError, BundleReport, EntryFault, MAX_BUNDLE_LINE, ProofFileError, Trust, TrustError, VerifiedProof,
     inclusion_proof_file, verify_bundle, verify_proof_file, write_bundle,

@@ -5,6 +5,9 @@
 //! `[index·2^level, (index+1)·2^level)`. Appending leaf `n` writes node `(0, n)` and then one node per level
 //! while the new node is a right child, so appends cost O(log n) writes (two on average). Any other subtree
 //! hash is the fold of at most log n complete ones, so proofs never read the whole log.
+//!
+//! [`Frontier`] is the other way round: the right edge of a tree (one complete-subtree hash per set bit of
+//! its size), which is all a verifier needs to extend the root with new leaves without the old ones.
 
 use crate::encoding::{node_hash, sha256};
 use crate::error::Error;
@@ -128,6 +131,76 @@ fn subproof(src: &impl NodeSource, m: u64, start: u64, end: u64, b: bool, out: &
         out.push(subtree_hash(src, start, start + k)?);
     }
     Ok(())
+}
+
+/// The right edge of a tree (its *compact range* from 0): the roots of the complete subtrees that make up the
+/// first `size` leaves, largest first, one per set bit of `size`. It is enough to extend the tree by new
+/// leaves and to compute its root, without the leaves themselves; an auditor keeps one so that it can follow a
+/// log of any size with O(log n) state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    /// Complete subtree roots, left to right; the i-th covers `2^height` leaves, heights strictly decreasing.
+    hashes: Vec<Hash>,
+}
+
+impl Frontier {
+    /// The frontier of the empty tree.
+    pub fn new() -> Frontier {
+        Frontier::default()
+    }
+
+    /// A frontier from its size and hashes (left to right), as [`Frontier::hashes`] gave them. Refuses a
+    /// number of hashes that is not the number of set bits of `size`.
+    pub fn from_parts(size: u64, hashes: Vec<Hash>) -> Option<Frontier> {
+        (hashes.len() == size.count_ones() as usize).then_some(Frontier { size, hashes })
+    }
+
+    /// The frontier of the first `size` leaves of a stored tree: one stored node per set bit of `size`.
+    pub fn of(src: &impl NodeSource, size: u64) -> Result<Frontier, Error> {
+        let mut hashes = Vec::with_capacity(size.count_ones() as usize);
+        let mut start = 0u64;
+        for level in (0..64u8).rev() {
+            let width = 1u64 << level;
+            if size & width != 0 {
+                hashes.push(src.node(level, start >> level)?);
+                start += width;
+            }
+        }
+        Ok(Frontier { size, hashes })
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The complete subtree roots, left (largest) to right.
+    pub fn hashes(&self) -> &[Hash] {
+        &self.hashes
+    }
+
+    /// Appends the leaf whose leaf hash is `leaf`, merging equal-sized subtrees as RFC 6962 does.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut h = leaf;
+        // Each trailing one bit of the old size is a complete subtree that the new leaf completes.
+        let mut merges = self.size.trailing_ones();
+        while merges > 0 {
+            // The size has `merges` trailing ones, so at least that many hashes are on the edge.
+            let Some(left) = self.hashes.pop() else { break };
+            h = node_hash(&left, &h);
+            merges -= 1;
+        }
+        self.hashes.push(h);
+        self.size += 1;
+    }
+
+    /// The RFC 6962 root of the leaves so far: the subtree roots folded from the right.
+    pub fn root(&self) -> Hash {
+        let mut it = self.hashes.iter().rev();
+        let Some(&last) = it.next() else { return empty_root() };
+        it.fold(last, |acc, left| node_hash(left, &acc))
+    }
 }
 
 /// Why a proof does not verify.

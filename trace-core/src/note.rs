@@ -259,18 +259,7 @@ impl FromStr for VerifierKey {
     }
 }
 
-impl serde::Serialize for VerifierKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VerifierKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::macros::serde_via_str!(VerifierKey);
 
 /// One signature line of a note: key name, key id, and the signature bytes that follow the key id.
 #[derive(Clone, PartialEq, Eq, Debug)]

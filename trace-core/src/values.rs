@@ -9,22 +9,6 @@ use std::str::FromStr;
 
 use crate::error::ParseError;
 
-macro_rules! serde_via_str {
-    ($name:ident) => {
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
 /// A string newtype whose bincode form is the string and whose decoding re-validates it.
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
@@ -60,7 +44,7 @@ macro_rules! string_newtype {
             }
         }
         bincode::impl_borrow_decode!($name);
-        serde_via_str!($name);
+        $crate::macros::serde_via_str!($name);
     };
 }
 
@@ -101,12 +85,11 @@ macro_rules! named_enum {
                 })
             }
         }
-        $crate::values::serde_via_str!($name);
+        $crate::macros::serde_via_str!($name);
     };
 }
 
 pub(crate) use named_enum;
-pub(crate) use serde_via_str;
 
 /// Milliseconds since the Unix epoch (UTC).
 #[derive(
@@ -492,7 +475,7 @@ impl FromStr for Quantity {
         Ok(Quantity { milli, unit })
     }
 }
-serde_via_str!(Quantity);
+crate::macros::serde_via_str!(Quantity);
 
 string_newtype!(
     /// A GTIN-14 with a valid GS1 mod-10 check digit. Parsing accepts GTIN-8, -12, -13 or -14 and pads

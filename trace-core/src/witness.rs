@@ -119,6 +119,14 @@ pub enum ForkKind {
         /// Why the proof fails.
         why: ProofError,
     },
+    /// The log showed a smaller tree after a larger one. An append-only log never shrinks; a log that shows
+    /// one reader an older, smaller tree may be hiding the entries between the two from it.
+    Rollback {
+        /// The size seen first.
+        old_size: u64,
+        /// The smaller size seen after it.
+        new_size: u64,
+    },
 }
 
 /// Evidence of a split view: two checkpoints the log signed that cannot both be true, as their exact notes.
@@ -145,6 +153,9 @@ impl fmt::Display for Fork {
                 "FORK of log '{}': size {old_size} is not a prefix of size {new_size} ({why})",
                 self.origin
             )?,
+            ForkKind::Rollback { old_size, new_size } => {
+                writeln!(f, "FORK of log '{}': it went back from size {old_size} to size {new_size}", self.origin)?
+            }
         }
         write!(f, "--- first checkpoint ---\n{}--- second checkpoint ---\n{}", self.first, self.second)
     }

@@ -437,3 +437,39 @@ fn a_ledger_serves_proofs_that_verify_against_its_own_roots() {
     assert!(l.inclusion_proof(0, n + 1).is_err());
     assert!(l.consistency_proof(1, n + 1).is_err());
 }
+
+#[test]
+fn a_frontier_extended_leaf_by_leaf_has_the_root_and_nodes_of_every_size_up_to_130() {
+    let n = 130u64;
+    let tree = MemTree::numbered(n);
+    let leaves: Vec<Hash> = (0..n).map(|i| tree.leaf(i)).collect();
+    let mut f = merkle::Frontier::new();
+    assert_eq!(f.root(), merkle::empty_root());
+    for size in 1..=n {
+        f.push(tree.leaf(size - 1));
+        assert_eq!(f.size(), size);
+        assert_eq!(f.hashes().len(), size.count_ones() as usize);
+        assert_eq!(f.root(), mth(&leaves[..size as usize]), "size {size}");
+        assert_eq!(f.root(), merkle::root(&tree, size).unwrap());
+        // The frontier read from stored nodes is the same, and extends the same way.
+        let stored = merkle::Frontier::of(&tree, size).unwrap();
+        assert_eq!(stored, f);
+        let again = merkle::Frontier::from_parts(size, f.hashes().to_vec()).unwrap();
+        assert_eq!(again, f);
+    }
+    assert!(merkle::Frontier::from_parts(5, vec![[0; 32]]).is_none());
+    assert!(merkle::Frontier::from_parts(0, vec![]).is_some());
+}
+
+#[test]
+fn a_frontier_resumed_from_any_size_reaches_the_root_of_a_larger_tree() {
+    let tree = MemTree::numbered(1000);
+    for start in [0u64, 1, 2, 3, 255, 256, 257, 511, 777] {
+        let mut f = merkle::Frontier::of(&tree, start).unwrap();
+        for i in start..1000 {
+            f.push(tree.leaf(i));
+        }
+        assert_eq!(f.root(), merkle::root(&tree, 1000).unwrap(), "from {start}");
+        assert_eq!(f.root(), stack_root((0..1000).map(|i| tree.leaf(i))));
+    }
+}

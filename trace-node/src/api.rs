@@ -53,23 +53,38 @@ pub struct Node {
     pub replay: ReplayGuard,
     /// Limits.
     pub limits: Limits,
+    /// The latest signed checkpoint and witness cosignatures.
+    pub checkpoints: crate::log::Checkpoints,
 }
 
 /// The shared state handed to axum.
 pub type AppState = Arc<Node>;
 
 impl Node {
-    /// A node over an open ledger.
+    /// A node over an open ledger. Signs the first checkpoint.
     pub fn new(ledger: Ledger, log_key: SecretKey, log_key_name: String, limits: Limits) -> Node {
-        Node { ledger, log_key, log_key_name, metrics: Metrics::default(), replay: ReplayGuard::default(), limits }
+        let checkpoints = crate::log::Checkpoints::new(&log_key, &log_key_name);
+        let node = Node {
+            ledger,
+            log_key,
+            log_key_name,
+            metrics: Metrics::default(),
+            replay: ReplayGuard::default(),
+            limits,
+            checkpoints,
+        };
+        node.refresh_checkpoint();
+        node
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
 }
 
-fn body_bytes(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(crate) fn body_bytes(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     b.map_err(|r| {
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-body" };
@@ -86,7 +101,7 @@ fn parse_batch(s: &str) -> Result<BatchId, ApiError> {
 }
 
 /// Requires a signed request from an admitted actor with one of `roles` (any when empty).
-fn require(
+pub(crate) fn require(
     node: &Node,
     headers: &HeaderMap,
     method: &Method,
@@ -118,11 +133,14 @@ pub fn app(node: AppState) -> Router {
         .route("/v1/public/batches/{id}", get(public_batch))
         .route("/v1/actors", get(actors))
         .route("/v1/late-entries", get(late_entries))
+        .route("/v1/export/fsma.csv", get(crate::exports::fsma_csv))
+        .route("/v1/export/epcis", get(crate::exports::epcis))
         .route("/b/{id}", get(scan_batch))
         .route("/01/{gtin}/10/{lot}", get(scan_digital_link))
         .route("/01/{gtin}/10/{lot}/{*rest}", get(scan_digital_link_qualified))
         .route("/vd/{code}", get(scan_vet_drug))
         .route("/find", get(find))
+        .merge(crate::log::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -194,7 +212,12 @@ async fn submit(
     require(&node, &headers, &method, &uri, &body, &[])?;
     let record = parse_record(&headers, &body).inspect_err(|e| node.metrics.refused(&e.code))?;
     let n = node.clone();
-    let out = blocking(move || n.ledger.append(record).map_err(ApiError::from)).await;
+    let out = blocking(move || {
+        let a = n.ledger.append(record).map_err(ApiError::from)?;
+        n.refresh_checkpoint();
+        Ok(a)
+    })
+    .await;
     match out {
         Ok(a) => {
             node.metrics.appended(a.duplicate);
@@ -240,7 +263,12 @@ async fn submit_bulk(
         }
     }
     let n = node.clone();
-    let outcomes = blocking(move || n.ledger.append_many(records).map_err(ApiError::from)).await?;
+    let outcomes = blocking(move || {
+        let out = n.ledger.append_many(records).map_err(ApiError::from)?;
+        n.refresh_checkpoint();
+        Ok(out)
+    })
+    .await?;
     let size = node.ledger.size();
     let mut outcomes = outcomes.into_iter();
     let results = results
@@ -492,8 +520,13 @@ fn scan_answer(
     if !html {
         return Ok(Json(summary).into_response());
     }
-    let head = node.ledger.head();
-    let cp = scan::CoveringCheckpoint { size: head.size, root_hex: hex::encode(head.root), note: None };
+    let cp = match node.checkpoints.covering(&node.ledger, &node.metrics, summary.tree_size) {
+        Ok(c) => scan::CoveringCheckpoint { size: c.size, root_hex: hex::encode(c.root), note: Some(c.note.clone()) },
+        Err(_) => {
+            let head = node.ledger.head();
+            scan::CoveringCheckpoint { size: head.size, root_hex: hex::encode(head.root), note: None }
+        }
+    };
     Ok(Html(scan::render(&summary, &state, &cp)).into_response())
 }
 

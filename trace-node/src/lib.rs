@@ -2,12 +2,16 @@
 //!
 //! The main types: [`Node`] (the ledger, log key, metrics and limits the handlers share), [`app`] (the axum
 //! router: the `/v1` JSON API, the QR scan pages, `/healthz`, `/metrics`), [`ApiError`] (every error answer),
-//! [`wire`] (the JSON shapes, also used by the CLI's client) and [`serve`] (binding, graceful shutdown).
+//! [`wire`] (the JSON shapes, also used by the CLI's client), [`Checkpoints`] (the latest signed checkpoint and
+//! witness cosignatures, behind the log endpoints: proofs, entries, tiles, the streamed audit bundle) and
+//! [`serve`] (binding, the periodic checkpoint task, graceful shutdown).
 //! The node is a thin shell: every rule and query lives in `trace-core`.
 
 mod api;
 pub mod auth;
 mod error;
+pub mod exports;
+mod log;
 mod metrics;
 pub mod scan;
 mod serve;
@@ -15,5 +19,6 @@ pub mod wire;
 
 pub use api::{AppState, Limits, Node, app, batch_rows, batch_view, lineage};
 pub use error::{ApiError, rule_status};
+pub use log::{CHECKPOINT_INTERVAL, Checkpoints, MAX_ENTRIES_PER_CALL, SignedHead};
 pub use metrics::Metrics;
 pub use serve::{ServeConfig, serve, shutdown_signal};

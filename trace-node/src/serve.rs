@@ -1,4 +1,5 @@
 //! Running the node: bind, serve until a shutdown signal, finish in-flight requests (appends included), flush.
+//! While serving, a task re-signs the checkpoint every [`CHECKPOINT_INTERVAL`](crate::CHECKPOINT_INTERVAL).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -44,7 +45,19 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, origin = %node.ledger.origin(), "serving");
-    axum::serve(listener, app(node.clone()).into_make_service()).with_graceful_shutdown(shutdown).await?;
+    // Re-signs the checkpoint when the log grew outside the API's appends (which sign on their own).
+    let signer = node.clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::log::CHECKPOINT_INTERVAL);
+        loop {
+            every.tick().await;
+            let n = signer.clone();
+            let _ = tokio::task::spawn_blocking(move || n.refresh_checkpoint()).await;
+        }
+    });
+    let served = axum::serve(listener, app(node.clone()).into_make_service()).with_graceful_shutdown(shutdown).await;
+    ticker.abort();
+    served?;
     tracing::info!("shut down; flushing");
     node.ledger.flush().map_err(|e| std::io::Error::other(e.to_string()))
 }

@@ -284,3 +284,86 @@ pub struct Health {
     /// Log size.
     pub tree_size: u64,
 }
+
+/// `POST /v1/checkpoint/cosignatures`: a witness's cosignature of a checkpoint the node signed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CosignatureSubmit {
+    /// The checkpoint note the witness cosigned, as the node served it.
+    pub note: String,
+    /// The witness's verifier key, `name+hex(keyID)+base64(0x04‖key)`.
+    pub witness_key: String,
+    /// The cosignature line, `— <name> base64(keyID‖timestamp‖signature)`.
+    pub cosignature: String,
+}
+
+/// The answer to an accepted cosignature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CosignatureAccepted {
+    /// The size of the checkpoint cosigned.
+    pub tree_size: u64,
+    /// How many witnesses have cosigned it.
+    pub witnesses: usize,
+}
+
+/// `GET /v1/proof/inclusion`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    /// Entry index.
+    pub index: u64,
+    /// The record id, when the proof was asked for by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<RecordId>,
+    /// The tree size the proof is for.
+    pub tree_size: u64,
+    /// The entry's leaf hash, base64.
+    pub leaf_hash: String,
+    /// RFC 9162 inclusion proof, leaf side first, base64 hashes.
+    pub proof: Vec<String>,
+}
+
+/// `GET /v1/proof/consistency`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyProof {
+    /// The smaller tree size.
+    pub old: u64,
+    /// The larger tree size.
+    pub new: u64,
+    /// RFC 9162 consistency proof, base64 hashes (empty when `old` is 0 or equals `new`).
+    pub proof: Vec<String>,
+}
+
+/// One entry's leaf data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryLeaf {
+    /// Entry index.
+    pub index: u64,
+    /// The leaf data (what the Merkle leaf hashes), base64.
+    pub leaf_data: String,
+}
+
+/// `GET /v1/entries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntriesResponse {
+    /// The first index asked for.
+    pub from: u64,
+    /// Entries from `from`, in order, at most the limit.
+    pub entries: Vec<EntryLeaf>,
+    /// The log's size when read.
+    pub tree_size: u64,
+}
+
+/// `GET /v1/public/batches/{id}/proofs`: a proof file for every record the batch's summary rests on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchProofs {
+    /// The batch.
+    pub batch: BatchId,
+    /// The signed checkpoint every proof is against.
+    pub checkpoint: String,
+    /// The log key that signed it.
+    pub log_key: String,
+    /// Its size.
+    pub tree_size: u64,
+    /// Proof files (`trace_core::inclusion_proof_file`), one per record, in log order.
+    pub proofs: Vec<serde_json::Value>,
+}

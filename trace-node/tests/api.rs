@@ -211,3 +211,28 @@ async fn health_and_metrics_are_public() {
     assert!(text.contains(&format!("trace_tree_size {}", w.size())));
     assert!(text.contains("trace_http_request_seconds_bucket{route=\"/v1/records\""));
 }
+
+#[tokio::test]
+async fn fsma_and_epcis_exports_need_a_regulator_and_name_the_lot() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r).unwrap();
+    let path = format!("/v1/export/fsma.csv?lot={batch}");
+    let (s, v) = send_json(w.app(), request(Some(&w.coop), "GET", &path, "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, body, resp) = send(w.app(), request(Some(&w.regulator), "GET", &path, "", vec![])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = String::from_utf8(body).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.starts_with("(01)06901234567892(10)HT3,") && row.contains(&batch.to_string()), "{csv}");
+    let (s, v) =
+        send_json(w.app(), request(Some(&w.regulator), "GET", &format!("/v1/export/epcis?lot={batch}"), "", vec![]))
+            .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["type"], "EPCISDocument");
+    let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/export/epcis?lot=nope", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
+    let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/export/fsma.csv", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
+}

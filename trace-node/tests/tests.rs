@@ -4,5 +4,7 @@
 
 mod api;
 mod common;
+mod log;
+mod openapi;
 mod scan;
 mod socket;
