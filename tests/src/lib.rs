@@ -149,9 +149,14 @@ impl Answer {
 pub fn raw_exchange(addr: SocketAddr, request: &[u8], half_close: bool) -> std::io::Result<Answer> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
-    s.write_all(request)?;
+    match s.write_all(request) {
+        Ok(()) => {}
+        // The server may answer (413, say) and close before the whole request is sent: read that answer.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset) => {}
+        Err(e) => return Err(e),
+    }
     if half_close {
-        s.shutdown(std::net::Shutdown::Write)?;
+        let _ = s.shutdown(std::net::Shutdown::Write);
     }
     let mut raw = Vec::new();
     match s.read_to_end(&mut raw) {

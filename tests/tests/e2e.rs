@@ -4,4 +4,5 @@
 
 mod browser;
 mod crash;
+mod hostile;
 mod tamper;
