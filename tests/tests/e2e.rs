@@ -4,5 +4,7 @@
 
 mod browser;
 mod crash;
+mod fuzz_seeds;
 mod hostile;
+mod soak;
 mod tamper;
