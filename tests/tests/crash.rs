@@ -5,8 +5,9 @@
 //! - every record the node acknowledged (HTTP 201 or 200 received) is in the log,
 //! - the whole chain and tree verify (`Ledger::verify_all`),
 //! - each client's batch head is its last acknowledged record, or the one it had in flight,
-//! - the new checkpoint (signed with the log key) is consistent with every earlier one, by RFC 9162
-//!   consistency proofs, and the log never shrank;
+//! - the new checkpoint (signed with the log key) is consistent, by RFC 9162 consistency proofs, with every
+//!   earlier one and with every checkpoint the live node served at `/v1/checkpoint` before it was killed, and
+//!   the log never shrank below any of them;
 //!
 //! and restarts the node, where each client first resubmits the record it had in flight (which must come back
 //! 201, or 200 with `duplicate` when it had reached the disk before the kill) and carries on.
@@ -151,7 +152,7 @@ fn acknowledged_records_survive_sigkill_of_a_real_node_under_concurrent_clients(
     let clients: Vec<Arc<Mutex<Client>>> = (0..CLIENTS).map(|_| Arc::default()).collect();
     let t0 = Time::now().0 - 30 * 86_400_000;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let (mut resubmitted_new, mut resubmitted_dup) = (0usize, 0usize);
+    let (mut resubmitted_new, mut resubmitted_dup, mut served_total) = (0usize, 0usize, 0usize);
     let started = Instant::now();
     let cycles = cycles();
     for cycle in 0..cycles {
@@ -178,6 +179,22 @@ fn acknowledged_records_survive_sigkill_of_a_real_node_under_concurrent_clients(
                 std::thread::spawn(move || run_client(addr, key, origin, t0, n, &c, &stop))
             })
             .collect();
+        // A monitor fetches the node's signed checkpoint all along: whatever the node served before the kill
+        // must be consistent with what is on disk after it.
+        let served: Arc<Mutex<Vec<(u64, Hash)>>> = Arc::default();
+        let monitor = {
+            let (served, stop, vkey) = (served.clone(), stop.clone(), signer.verifier_key().clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(a) = call(addr, None, "GET", "/v1/checkpoint", "", b"") else { return };
+                    if a.status != 200 {
+                        return;
+                    }
+                    let cp = SignedCheckpoint::open(&a.body, &vkey).expect("the node serves checkpoints it signed");
+                    served.lock().unwrap().push((cp.checkpoint().size(), *cp.checkpoint().root()));
+                }
+            })
+        };
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
@@ -187,6 +204,9 @@ fn acknowledged_records_survive_sigkill_of_a_real_node_under_concurrent_clients(
         for t in threads {
             t.join().unwrap();
         }
+        monitor.join().unwrap();
+        let served = std::mem::take(&mut *served.lock().unwrap());
+        served_total += served.len();
 
         let d = open_data_dir(&data).unwrap_or_else(|e| panic!("cycle {cycle}: the store does not open: {e}"));
         d.ledger.verify_all().unwrap_or_else(|e| panic!("cycle {cycle}: chain or tree does not verify: {e}"));
@@ -208,7 +228,7 @@ fn acknowledged_records_survive_sigkill_of_a_real_node_under_concurrent_clients(
             }
         }
         let (size, root) = checkpoint(&d.ledger, &signer);
-        for &(old, old_root) in &checkpoints {
+        for &(old, old_root) in checkpoints.iter().chain(&served) {
             assert!(size >= old, "cycle {cycle}: the log shrank from {old} to {size}");
             let proof = d.ledger.consistency_proof(old, size).unwrap();
             verify_consistency(old, size, &old_root, &root, &proof)
@@ -222,7 +242,8 @@ fn acknowledged_records_survive_sigkill_of_a_real_node_under_concurrent_clients(
     eprintln!(
         "crash harness: {cycles} SIGKILL cycles in {:.1?}, {CLIENTS} clients, {acked} records acknowledged, 0 lost, \
          {size} entries; in-flight records resubmitted after a kill: {resubmitted_new} new, {resubmitted_dup} \
-         already on disk; {} checkpoints pairwise consistent",
+         already on disk; {} checkpoints signed after restarts and {served_total} served by the live node, all \
+         consistent with every later one",
         started.elapsed(),
         checkpoints.len()
     );
