@@ -3,3 +3,8 @@
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod crash;
+mod fuzz_seeds;
+mod hostile;
+mod soak;
+mod tamper;

@@ -20,7 +20,7 @@ use crate::record::{LogEntry, Record};
 use crate::rules::{self, Effects};
 use crate::schema;
 use crate::state::{Actor, BatchState, Head, StateRead};
-use crate::store::{Overlay, SledStore, Store};
+use crate::store::{CommittedView, Overlay, SledStore, Store};
 use crate::values::{Origin, Time};
 
 /// Most records the writer takes into one group commit.
@@ -52,7 +52,8 @@ struct Job {
 }
 
 struct Shared {
-    store: Arc<dyn Store>,
+    /// The store as of the last committed group: what every reader sees. The writer uses `store.raw()`.
+    store: CommittedView,
     origin: Origin,
     head: RwLock<Head>,
     failed: AtomicBool,
@@ -84,9 +85,14 @@ impl Ledger {
             None => Head::empty(),
             Some(v) => encoding::decode(&v).map_err(|e| Error::Corrupt { index: 0, why: format!("log head: {e}") })?,
         };
-        let shared = Arc::new(Shared { store, origin, head: RwLock::new(head), failed: AtomicBool::new(false) });
+        let shared = Arc::new(Shared {
+            store: CommittedView::new(store),
+            origin,
+            head: RwLock::new(head),
+            failed: AtomicBool::new(false),
+        });
         let from = head.size.saturating_sub(TAIL_CHECK);
-        check_chain(shared.store.as_ref(), &shared.origin, &head, from)?;
+        check_chain(shared.store.raw(), &shared.origin, &head, from)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = Arc::clone(&shared);
         thread::Builder::new()
@@ -114,9 +120,10 @@ impl Ledger {
         self.head().size
     }
 
-    /// The store, for read-only queries.
+    /// The store as of the last committed append, for read-only queries: a group the writer has applied
+    /// but not yet flushed and published is not visible here (see [`CommittedView`]).
     pub fn store(&self) -> &dyn Store {
-        self.shared.store.as_ref()
+        &self.shared.store
     }
 
     /// Verifies, checks and durably appends one record.
@@ -356,7 +363,7 @@ fn writer_loop(shared: &Shared, rx: &mpsc::Receiver<Job>) {
 
 /// Applies a group of jobs and makes it durable. Returns per-record outcomes for each job.
 fn commit_group(shared: &Shared, jobs: &[Job]) -> Result<Vec<Vec<Result<Appended, Error>>>, Error> {
-    let store = shared.store.as_ref();
+    let store = shared.store.raw();
     let mut head = match shared.head.read() {
         Ok(h) => *h,
         Err(p) => *p.into_inner(),
@@ -379,12 +386,16 @@ fn commit_group(shared: &Shared, jobs: &[Job]) -> Result<Vec<Vec<Result<Appended
         ov.put(schema::HEAD.to_vec(), encoding::encode(&head));
         ov.keep();
         let writes = ov.into_writes();
+        // Readers keep seeing the last committed state until the new head is published (CommittedView). On
+        // an error the parked values stay: the writer stops, and readers keep the state they knew.
+        shared.store.begin(&writes)?;
         store.apply(&writes)?;
         store.flush()?;
         match shared.head.write() {
             Ok(mut h) => *h = head,
             Err(p) => *p.into_inner() = head,
         }
+        shared.store.end();
     }
     Ok(results)
 }

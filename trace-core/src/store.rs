@@ -105,6 +105,105 @@ impl Store for SledStore {
     }
 }
 
+/// What readers of a ledger see: the store as of the last *committed* group, never a group the writer has
+/// applied but not yet flushed and published.
+///
+/// sled makes an applied batch visible at once, before `flush` makes it durable and before the ledger
+/// publishes the new head. Without this view a reader could find an entry in a batch's history that the
+/// head does not cover yet (and get "not found" for it), or be shown state that a crash in the next
+/// milliseconds would take back. So while a group is in flight the writer parks the *previous* value of every
+/// key it writes here ([`CommittedView::begin`]), and readers that find such a key answer with the parked
+/// value; once the head is published the writer clears them ([`CommittedView::end`]).
+///
+/// Ordering: the writer parks before it applies and clears after it publishes the head; a reader reads the
+/// store first and looks at the parked values afterwards. So a reader that sees a new value either also
+/// sees it parked (and answers the old one), or reads after the head that covers it was published.
+#[derive(Debug)]
+pub struct CommittedView {
+    store: std::sync::Arc<dyn Store>,
+    parked: std::sync::RwLock<Option<std::sync::Arc<Writes>>>,
+}
+
+impl CommittedView {
+    /// A view of `store` with nothing in flight.
+    pub fn new(store: std::sync::Arc<dyn Store>) -> CommittedView {
+        CommittedView { store, parked: std::sync::RwLock::new(None) }
+    }
+
+    /// The store underneath, for the writer.
+    pub fn raw(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    fn parked(&self) -> Option<std::sync::Arc<Writes>> {
+        match self.parked.read() {
+            Ok(p) => p.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, value: Option<std::sync::Arc<Writes>>) {
+        match self.parked.write() {
+            Ok(mut p) => *p = value,
+            Err(p) => *p.into_inner() = value,
+        }
+    }
+
+    /// Parks the current value of every key in `writes`, before the writer applies them.
+    pub fn begin(&self, writes: &Writes) -> Result<(), Error> {
+        let mut old = Writes::new();
+        for k in writes.keys() {
+            old.insert(k.clone(), self.store.get(k)?);
+        }
+        self.set(Some(std::sync::Arc::new(old)));
+        Ok(())
+    }
+
+    /// Forgets the parked values, after the writer has published the head that covers the group.
+    pub fn end(&self) {
+        self.set(None);
+    }
+}
+
+impl Store for CommittedView {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        let v = self.store.get(key)?;
+        match self.parked() {
+            Some(p) => Ok(p.get(key).cloned().unwrap_or(v)),
+            None => Ok(v),
+        }
+    }
+
+    fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error> {
+        // Read first, then patch with whatever is parked in the range (see the ordering note above). Keys the
+        // group adds are dropped, so read enough to still fill `limit`.
+        let pairs = self.store.range(from, to, limit.saturating_add(self.parked().map_or(0, |p| p.len())))?;
+        let Some(parked) = self.parked() else {
+            return Ok(pairs.into_iter().take(limit).collect());
+        };
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = pairs.into_iter().collect();
+        for (k, old) in parked.range(from.to_vec()..to.to_vec()) {
+            match old {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        Ok(merged.into_iter().take(limit).collect())
+    }
+
+    fn apply(&self, writes: &Writes) -> Result<(), Error> {
+        self.store.apply(writes)
+    }
+
+    fn flush(&self) -> Result<(), Error> {
+        self.store.flush()
+    }
+
+    fn size_on_disk(&self) -> Result<u64, Error> {
+        self.store.size_on_disk()
+    }
+}
+
 /// Pending writes of a group commit over a store, in two layers: the group so far, and the record being
 /// checked now. [`Overlay::keep`] folds the record's writes into the group; [`Overlay::drop_record`]
 /// forgets them.

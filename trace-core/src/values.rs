@@ -154,7 +154,13 @@ impl Time {
             return t.parse::<u64>().map(Time).map_err(|_| ParseError::new("time", s, "too large"));
         }
         let bad = || ParseError::new("time", s, "expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM] or unix ms");
-        let (date, rest) = t.split_at(t.len().min(10));
+        // The date is the first ten bytes; a character that straddles them is not a date (found by the payload
+        // fuzz target: splitting inside it panicked).
+        let cut = t.len().min(10);
+        if !t.is_char_boundary(cut) {
+            return Err(bad());
+        }
+        let (date, rest) = t.split_at(cut);
         let parts: Vec<&str> = date.split('-').collect();
         if parts.len() != 3 {
             return Err(bad());
@@ -609,6 +615,13 @@ mod tests {
         assert_eq!(Time::parse_human("2026-12-19T08:30").unwrap().display_local(), "2026-12-19 08:30");
         assert!(Time::parse_human("2026-02-30").is_err());
         assert_eq!(Time(0).plus_days(1).0, 86_400_000);
+    }
+
+    #[test]
+    fn a_time_with_a_character_across_its_tenth_byte_is_refused_not_a_panic() {
+        // Regression (fuzz target payload): "202026-1" then U+FFFD, whose bytes are 8..11.
+        assert!(Time::parse_human("202026-1\u{fffd}-\n").is_err());
+        assert!(Time::parse_human("2026-12-1\u{4e00}").is_err());
     }
 
     #[test]

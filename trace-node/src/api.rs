@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{MatchedPath, OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -142,10 +142,65 @@ pub fn app(node: AppState) -> Router {
         .route("/find", get(find))
         .merge(crate::log::routes())
         .fallback(fallback)
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(limit, refuse_long_bodies))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(node)
+}
+
+/// Refuses at once a request whose `Content-Length` is over the body limit, before a byte of the body is read,
+/// instead of reading up to the limit first (or waiting for a body that a hostile client never sends).
+async fn refuse_long_bodies(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if let Some(len) = declared.filter(|len| *len > limit as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            format!("a body of {len} bytes; the limit is {limit}"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Gives every error answer the JSON shape of docs/api.md, including those the router and its extractors make
+/// themselves: 405 for a method a route does not take (keeping its `Allow` header), and 400 for a path segment
+/// or query string that does not decode. Handler errors ([`ApiError`]) and HTML pages pass through unchanged.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ct = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if ct.starts_with("application/json") || ct.starts_with("text/html") {
+        return resp;
+    }
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    // The router's own rejections are short plain-text messages.
+    let text = match axum::body::to_bytes(resp.into_body(), 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    let reason = status.canonical_reason().unwrap_or("error").to_owned();
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, "method-not-allowed", "this route does not take that method; see /openapi.json")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload-too-large", reason),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(status, "unsupported-media-type", reason),
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(status, "request-timeout", reason),
+        StatusCode::NOT_FOUND => ApiError::not_found(if text.is_empty() { reason } else { text }),
+        s if s.is_server_error() => ApiError::internal(format!("{s} without a body: {text}")),
+        _ => ApiError::new(status, "bad-request", if text.is_empty() { reason } else { text }),
+    };
+    let mut out = error.into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
 }
 
 /// Records latency and status per matched route.
@@ -184,19 +239,37 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], include_str!("../../docs/openapi.json")).into_response()
 }
 
+/// The media type of a request body: the `Content-Type` before any parameters, lower-cased (media types are
+/// case-insensitive). `None` when the header is absent; an error when it is not ASCII.
+fn media_type(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(header::CONTENT_TYPE) else { return Ok(None) };
+    let v = v.to_str().map_err(|_| unsupported("a Content-Type that is not ASCII"))?;
+    Ok(Some(v.split(';').next().unwrap_or("").trim().to_ascii_lowercase()))
+}
+
+fn unsupported(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        format!("send application/json (or, for one record, application/octet-stream), not {what}"),
+    )
+}
+
+/// Requires a JSON body: `application/json`, or no `Content-Type` at all.
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    match media_type(headers)?.as_deref() {
+        None | Some("application/json") => Ok(()),
+        Some(other) => Err(unsupported(other)),
+    }
+}
+
 fn parse_record(headers: &HeaderMap, body: &[u8]) -> Result<Record, ApiError> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
-    if ct.starts_with("application/octet-stream") {
+    // An exact media type: `application/json-seq` or `application/jsonx` is not JSON to us.
+    if media_type(headers)?.as_deref() == Some("application/octet-stream") {
         return Record::decode(body)
             .map_err(|e| ApiError::bad_request("malformed", format!("not a canonical record: {e}")));
     }
-    if !ct.starts_with("application/json") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            format!("send application/json or application/octet-stream, not {ct}"),
-        ));
-    }
+    require_json(headers)?;
     let w: WireRecord = serde_json::from_slice(body).map_err(|e| ApiError::bad_request("bad-json", e.to_string()))?;
     w.into_record().map_err(|m| ApiError::bad_request("malformed", m))
 }
@@ -240,6 +313,7 @@ async fn submit_bulk(
 ) -> Result<Json<BulkResponse>, ApiError> {
     let body = body_bytes(body)?;
     require(&node, &headers, &method, &uri, &body, &[])?;
+    require_json(&headers).inspect_err(|e| node.metrics.refused(&e.code))?;
     let bulk: BulkSubmit =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("bad-json", e.to_string()))?;
     if bulk.records.len() > node.limits.max_bulk {
@@ -467,12 +541,13 @@ struct Page {
 
 async fn late_entries(
     State(node): State<AppState>,
-    Query(page): Query<Page>,
+    page: Result<Query<Page>, QueryRejection>,
     method: Method,
     uri: OriginalUri,
     headers: HeaderMap,
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
     require(&node, &headers, &method, &uri, &[], &[Role::Regulator])?;
+    let Query(page) = page.map_err(|e| ApiError::bad_request("invalid-value", e.body_text()))?;
     let limit = page.limit.unwrap_or(100).min(1000);
     blocking(move || {
         let e = node.ledger.late_entries(page.from.unwrap_or(0), limit)?;

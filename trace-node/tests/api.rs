@@ -236,3 +236,59 @@ async fn fsma_and_epcis_exports_need_a_regulator_and_name_the_lot() {
     let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/export/fsma.csv", "", vec![])).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
 }
+
+#[tokio::test]
+async fn a_valid_record_labelled_application_json_seq_is_refused_not_appended() {
+    // Regression (hostile table): the media type was matched by prefix, so `application/json-seq`,
+    // `application/jsonx` and the like were read as JSON and appended.
+    let w = World::new();
+    let size = w.size();
+    for ct in ["application/json-seq", "application/jsonx", "text/plain", "application/octet-streamy"] {
+        let (r, _) = w.register_pigs(3);
+        let (s, v) = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", ct, json_body(&r))).await;
+        assert_eq!((s, code(&v)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"), "{ct}");
+    }
+    // Media types are case-insensitive and may carry parameters.
+    let (r, _) = w.register_pigs(4);
+    let ct = "Application/JSON; charset=utf-8";
+    let (s, v) = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", ct, json_body(&r))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(w.size(), size + 1);
+}
+
+#[tokio::test]
+async fn a_bulk_submission_that_is_not_json_is_refused_not_appended() {
+    // Regression (hostile table): the bulk route ignored Content-Type altogether.
+    let w = World::new();
+    let size = w.size();
+    let (r, _) = w.register_pigs(3);
+    let body =
+        serde_json::to_vec(&serde_json::json!({"records": [trace_node::wire::WireRecord::from_record(&r)]})).unwrap();
+    let (s, v) = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records/bulk", "text/plain", body)).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"));
+    assert_eq!(w.size(), size);
+}
+
+#[tokio::test]
+async fn router_rejections_are_json_errors_with_a_code() {
+    // Regression (hostile table): a method a route does not take got a bare 405, and a path segment or query
+    // string that does not decode got a plain-text 400.
+    let w = World::new();
+    let (s, body, resp) = send(w.app(), request(Some(&w.coop), "PUT", "/v1/records", "application/json", vec![])).await;
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((s, code(&v)), (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"));
+    assert_eq!(resp.headers()["allow"], "POST");
+    let (s, v) = send_json(w.app(), request(Some(&w.coop), "GET", "/v1/batches/%FF%FE", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "bad-request"));
+    let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/late-entries?limit=all", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
+    let w = World::with_limits(trace_node::Limits { max_body: 4096, ..Default::default() });
+    let mut req = request(Some(&w.coop), "POST", "/v1/records", "application/json", b"{}".to_vec());
+    req.headers_mut().insert("content-length", "1000000".parse().unwrap());
+    let (s, v) = send_json(w.app(), req).await;
+    assert_eq!((s, code(&v)), (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"));
+}
