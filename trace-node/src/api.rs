@@ -55,6 +55,8 @@ pub struct Node {
     pub limits: Limits,
     /// The latest signed checkpoint and witness cosignatures.
     pub checkpoints: crate::log::Checkpoints,
+    /// Public summaries and scan pages, until the log grows.
+    pub scans: crate::cache::ScanCache,
 }
 
 /// The shared state handed to axum.
@@ -72,6 +74,7 @@ impl Node {
             replay: ReplayGuard::default(),
             limits,
             checkpoints,
+            scans: crate::cache::ScanCache::default(),
         };
         node.refresh_checkpoint();
         node
@@ -558,7 +561,47 @@ async fn late_entries(
 
 async fn public_batch(State(node): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(node.ledger.summary(id)?).into_response())).await
+    blocking(move || {
+        let cached = scan_cached(&node, id, false)?;
+        Ok(([(header::CONTENT_TYPE, "application/json")], cached.json).into_response())
+    })
+    .await
+}
+
+/// The public summary of `id` (and, when `html`, its rendered page) from the scan cache, building and
+/// keeping them on a miss.
+fn scan_cached(node: &Node, id: BatchId, html: bool) -> Result<crate::cache::Cached, ApiError> {
+    let now = trace_core::Time::now();
+    if let Some(c) = node.scans.get(id, node.ledger.size(), now) {
+        if c.html.is_some() || !html {
+            return Ok(c);
+        }
+    }
+    let state = node.ledger.batch(id)?.ok_or_else(|| ApiError::not_found(format!("batch {id} not found")))?;
+    let summary = node.ledger.summary_at(id, now)?;
+    let json = serde_json::to_vec(&summary).map_err(ApiError::internal)?;
+    let page = if html {
+        let cp = match node.checkpoints.covering(&node.ledger, &node.metrics, summary.tree_size) {
+            Ok(c) => {
+                scan::CoveringCheckpoint { size: c.size, root_hex: hex::encode(c.root), note: Some(c.note.clone()) }
+            }
+            Err(_) => {
+                let head = node.ledger.head();
+                scan::CoveringCheckpoint { size: head.size, root_hex: hex::encode(head.root), note: None }
+            }
+        };
+        Some(Bytes::from(scan::render(&summary, &state, &cp)))
+    } else {
+        None
+    };
+    let cached = crate::cache::Cached {
+        tree_size: summary.tree_size,
+        until: crate::cache::valid_until(&summary),
+        json: Bytes::from(json),
+        html: page,
+    };
+    node.scans.put(id, cached.clone());
+    Ok(cached)
 }
 
 /// Whether the client prefers HTML (a browser) over JSON.
@@ -584,25 +627,19 @@ fn scan_answer(
         Some(id) => node.ledger.batch(id)?,
         None => None,
     };
-    let Some(state) = state else {
+    if state.is_none() {
         if html {
             let page = scan::not_found(what, input, "");
             return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
         }
         return Err(ApiError::not_found(format!("{what} {input} not found")));
-    };
-    let summary = node.ledger.summary(state.id)?;
-    if !html {
-        return Ok(Json(summary).into_response());
     }
-    let cp = match node.checkpoints.covering(&node.ledger, &node.metrics, summary.tree_size) {
-        Ok(c) => scan::CoveringCheckpoint { size: c.size, root_hex: hex::encode(c.root), note: Some(c.note.clone()) },
-        Err(_) => {
-            let head = node.ledger.head();
-            scan::CoveringCheckpoint { size: head.size, root_hex: hex::encode(head.root), note: None }
-        }
-    };
-    Ok(Html(scan::render(&summary, &state, &cp)).into_response())
+    let Some(id) = id else { unreachable!("a state was found, so an id was given") };
+    let cached = scan_cached(node, id, html)?;
+    match cached.html {
+        Some(page) if html => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()),
+        _ => Ok(([(header::CONTENT_TYPE, "application/json")], cached.json).into_response()),
+    }
 }
 
 async fn scan_batch(

@@ -9,6 +9,7 @@
 
 mod api;
 pub mod auth;
+mod cache;
 mod error;
 pub mod exports;
 mod log;

@@ -95,3 +95,84 @@ async fn html_in_records_is_escaped() {
     assert!(!html.contains("<img src=x>"));
     assert!(html.contains("&lt;script&gt;"));
 }
+
+#[tokio::test]
+async fn a_cached_scan_answer_never_outlives_a_new_record() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(3);
+    w.node.ledger.append(r.clone()).unwrap();
+    let path = format!("/b/{batch}");
+    let (_, first, _) = send(w.app(), get(&path, "text/html")).await;
+    let (_, again, _) = send(w.app(), get(&path, "text/html")).await;
+    assert_eq!(first, again, "the same log gives the same page");
+    assert!(w.node.scans.get(batch, w.size(), Time::now()).is_some(), "the answer was kept");
+    // A recall appended after the page was cached must show on the very next scan.
+    let rec = w.record(&w.regulator, 1, vec![r.id()], Event::Recalled(Recalled { batch, reason: "瘦肉精".into() }));
+    w.node.ledger.append(rec).unwrap();
+    let (_, after, _) = send(w.app(), get(&path, "text/html")).await;
+    assert!(String::from_utf8(after).unwrap().contains("RECALLED"));
+    let (_, v) = send_json(w.app(), get(&format!("/v1/public/batches/{batch}"), "application/json")).await;
+    assert_eq!(v["status"], "recalled");
+}
+
+#[tokio::test]
+async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
+    let w = World::new();
+    let supplier = key(4);
+    let admit = w.record(
+        &w.authority,
+        3,
+        vec![],
+        Event::ActorAdmitted(ActorAdmitted {
+            actor: supplier.public(),
+            name: "Vet supplies".into(),
+            roles: vec![Role::Supplier],
+            registration: String::new(),
+            location: String::new(),
+        }),
+    );
+    w.node.ledger.append(admit).unwrap();
+    let lot = w.record(
+        &supplier,
+        3,
+        vec![],
+        Event::InputLotRegistered(InputLotRegistered {
+            kind: InputKind::VetDrug,
+            name: "Amoxicillin".into(),
+            approval_number: "兽药字(2021)060011234".into(),
+            manufacturer: "Liaoning".into(),
+            lot: "A1".parse().unwrap(),
+            active_substances: vec!["amoxicillin".into()],
+            withdrawal_days: 28,
+            prescription_only: false,
+            high_toxicity: false,
+            quantity: "10 box".parse().unwrap(),
+            vet_drug_codes: vec![],
+            expires: None,
+        }),
+    );
+    let lot_id = BatchId::derive(&lot.id(), 0);
+    w.node.ledger.append(lot).unwrap();
+    let (r, batch) = w.register_pigs(2);
+    w.node.ledger.append(r.clone()).unwrap();
+    let dose = w.record(
+        &w.coop,
+        1,
+        vec![r.id()],
+        Event::InputApplied(InputApplied {
+            batch,
+            input: lot_id,
+            dose: "1 box".parse().unwrap(),
+            prescribed_by: None,
+            vet_drug_code: None,
+            note: String::new(),
+        }),
+    );
+    w.node.ledger.append(dose).unwrap();
+    let (_, v) = send_json(w.app(), get(&format!("/v1/public/batches/{batch}"), "application/json")).await;
+    assert_eq!(v["inputs"][0]["withdrawal_over"], false);
+    let ends = Time(v["inputs"][0]["withdrawal_ends"].as_u64().unwrap());
+    let size = w.size();
+    assert!(w.node.scans.get(batch, size, Time::now()).is_some());
+    assert!(w.node.scans.get(batch, size, ends).is_none(), "at the end of the period the page must be rebuilt");
+}
