@@ -1,4 +1,5 @@
-//! Shared pieces of the end-to-end suites: a demo ledger served by a real node on loopback.
+//! Shared pieces of the end-to-end suites (a demo ledger served by a real node on loopback), and the
+//! [`bench`] behind the `trace-bench` binary.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -67,3 +68,5 @@ pub fn demo_ledger(dir: &Path) -> anyhow::Result<(DataDir, Story)> {
     let (data, _, story) = demo::install(dir, origin, Time::now())?;
     Ok((data, story))
 }
+
+pub mod bench;

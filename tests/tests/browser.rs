@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use trace_core::Payload;
-use trace_tests::{demo_ledger, RunningNode};
+use trace_tests::{RunningNode, demo_ledger};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
@@ -81,7 +81,16 @@ fn shoppers_see_the_story_and_a_recall_they_cannot_miss() {
         (
             "pork-loin",
             &loin,
-            &["冷鲜猪里脊", "产地 Origin", "投入品与休药期", "withdrawal ended", "承诺达标合格证", "流向 Custody", "正常 Active", "Ledger proof"],
+            &[
+                "冷鲜猪里脊",
+                "产地 Origin",
+                "投入品与休药期",
+                "withdrawal ended",
+                "承诺达标合格证",
+                "流向 Custody",
+                "正常 Active",
+                "Ledger proof",
+            ],
             &["id=\"warning\""],
         ),
         ("recalled-pork", &recalled, &["id=\"warning\"", "RECALLED", "已召回", "clenbuterol", "检测 Inspections"], &[]),

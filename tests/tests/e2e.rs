@@ -2,4 +2,5 @@
 
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod bench;
 mod browser;
