@@ -47,6 +47,8 @@ pub struct Options {
     pub connections: usize,
     /// Where the ledgers go (a fresh temporary directory under it, removed at the end).
     pub temp_root: Option<PathBuf>,
+    /// Keep each size's ledger (for profiling or inspecting the store) instead of removing it.
+    pub keep: bool,
 }
 
 impl Options {
@@ -59,6 +61,7 @@ impl Options {
             exe,
             connections: 16,
             temp_root: None,
+            keep: false,
         }
     }
 
@@ -71,6 +74,7 @@ impl Options {
             exe,
             connections: 16,
             temp_root: None,
+            keep: false,
         }
     }
 }
@@ -134,8 +138,10 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         let dir = temp.path().join(format!("size-{i}"));
         progress(format!("ledger of about {n} records in {}", dir.display()));
         let figures = run_size(opts, n, &dir)?;
-        // Each size's ledger is removed before the next is built: a 1M ledger is about a gigabyte.
-        let _ = std::fs::remove_dir_all(&dir);
+        // Each size's ledger is removed before the next is built: a 1M ledger is about two gigabytes.
+        if !opts.keep {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         sizes.push(figures);
     }
     let Some(Value::Object(last)) = sizes.last().cloned() else { bail!("no sizes to run") };
@@ -151,7 +157,10 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
     top.insert("targets".into(), targets(&top, &sc));
     top.insert("scaling".into(), sc);
     top.insert("sizes".into(), Value::Array(sizes));
-    top.insert("seconds".into(), json!(started.elapsed().as_secs_f64()));
+    top.insert("seconds".into(), json!(round(started.elapsed().as_secs_f64(), 1)));
+    if opts.keep {
+        progress(format!("kept the ledgers in {}", temp.keep().display()));
+    }
     Ok(Value::Object(top))
 }
 

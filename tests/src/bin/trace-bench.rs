@@ -1,7 +1,7 @@
 //! `trace-bench`: the end-to-end benchmark. See `docs/benchmarks.md`.
 //!
 //! ```text
-//! trace-bench [--quick] [--json] [--sizes N,N,...] [--seconds S] [--tmp DIR]
+//! trace-bench [--quick] [--json] [--sizes N,N,...] [--seconds S] [--tmp DIR] [--keep]
 //! trace-bench serve-node --data DIR        (internal: the node child process)
 //! ```
 
@@ -21,7 +21,7 @@ fn main() {
     }
 }
 
-const USAGE: &str = "usage: trace-bench [--quick] [--json] [--sizes N,N,...] [--seconds S] [--tmp DIR]";
+const USAGE: &str = "usage: trace-bench [--quick] [--json] [--sizes N,N,...] [--seconds S] [--tmp DIR] [--keep]";
 
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,7 +33,7 @@ fn run() -> anyhow::Result<()> {
         return bench::http::serve_child(&data);
     }
     let exe = std::env::current_exe().context("finding this program")?;
-    let (mut json, mut quick, mut sizes, mut seconds, mut tmp) = (false, false, None, None, None);
+    let (mut json, mut quick, mut keep, mut sizes, mut seconds, mut tmp) = (false, false, false, None, None, None);
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -48,6 +48,7 @@ fn run() -> anyhow::Result<()> {
                 let v = it.next().context("--seconds needs a value")?;
                 seconds = Some(v.parse::<f64>().with_context(|| format!("--seconds {v}"))?);
             }
+            "--keep" => keep = true,
             "--tmp" => tmp = Some(PathBuf::from(it.next().context("--tmp needs a directory")?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -64,6 +65,7 @@ fn run() -> anyhow::Result<()> {
         opts.phase = Duration::from_secs_f64(s);
     }
     opts.temp_root = tmp;
+    opts.keep = keep;
     let summary = bench::run(&opts)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
