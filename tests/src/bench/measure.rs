@@ -329,3 +329,22 @@ pub fn open_ledger(dir: &Path, origin: Origin) -> anyhow::Result<(Ledger, Arc<Co
     let ledger = Ledger::with_store(store.clone(), origin).context("opening the ledger")?;
     Ok((ledger, store))
 }
+
+/// Live bytes in the store by key prefix: (prefix, keys, key bytes + value bytes), for seeing where disk goes.
+pub fn live_bytes(store: &dyn Store) -> anyhow::Result<Vec<(char, u64, u64)>> {
+    let mut out: std::collections::BTreeMap<u8, (u64, u64)> = std::collections::BTreeMap::new();
+    let mut from = Vec::new();
+    loop {
+        let page = store.range(&from, &[0xff; 40], 65_536)?;
+        let Some((last, _)) = page.last() else { break };
+        let mut next = last.clone();
+        next.push(0);
+        for (k, v) in &page {
+            let e = out.entry(k.first().copied().unwrap_or(0)).or_default();
+            e.0 += 1;
+            e.1 += (k.len() + v.len()) as u64;
+        }
+        from = next;
+    }
+    Ok(out.into_iter().map(|(p, (n, b))| (p as char, n, b)).collect())
+}

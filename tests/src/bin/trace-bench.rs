@@ -3,6 +3,7 @@
 //! ```text
 //! trace-bench [--quick] [--json] [--sizes N,N,...] [--seconds S] [--tmp DIR] [--keep]
 //! trace-bench serve-node --data DIR        (internal: the node child process)
+//! trace-bench store-stats --data DIR       live keys and bytes by key prefix of a kept ledger
 //! ```
 
 use std::path::PathBuf;
@@ -31,6 +32,17 @@ fn run() -> anyhow::Result<()> {
             _ => bail!("usage: trace-bench serve-node --data DIR"),
         };
         return bench::http::serve_child(&data);
+    }
+    if args.first().map(String::as_str) == Some("store-stats") {
+        let data = match args.get(1..3) {
+            Some([flag, dir]) if flag == "--data" => PathBuf::from(dir),
+            _ => bail!("usage: trace-bench store-stats --data DIR"),
+        };
+        let store = bench::measure::open_store(&data.join("ledger"))?;
+        for (prefix, keys, bytes) in bench::measure::live_bytes(&store)? {
+            println!("{prefix}\t{keys}\t{bytes}");
+        }
+        return Ok(());
     }
     let exe = std::env::current_exe().context("finding this program")?;
     let (mut json, mut quick, mut keep, mut sizes, mut seconds, mut tmp) = (false, false, false, None, None, None);
