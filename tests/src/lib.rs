@@ -1,5 +1,5 @@
 //! Shared pieces of the end-to-end suites (a demo ledger served by a real node on loopback), and the
-//! [`bench`] behind the `trace-bench` binary.
+//! [`bench`](mod@bench) behind the `trace-bench` binary.
 
 use std::net::SocketAddr;
 use std::path::Path;
