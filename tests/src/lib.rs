@@ -1,6 +1,8 @@
 //! Shared pieces of the end-to-end suites: a demo ledger served by a real node on loopback ([`RunningNode`]) or
 //! in a child process that a test can SIGKILL ([`ChildNode`]), a raw HTTP/1.1 client that sends what no HTTP
 //! library would ([`raw_exchange`]), and digests of a whole store ([`store_digest`]).
+//!
+//! Also the [`bench`](mod@bench) behind the `trace-bench` binary.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -351,3 +353,5 @@ pub fn serve_child_if_asked() {
     }
     std::process::exit(0);
 }
+
+pub mod bench;

@@ -2,6 +2,7 @@
 
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod bench;
 mod browser;
 mod crash;
 mod fuzz_seeds;

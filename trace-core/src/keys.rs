@@ -1,7 +1,9 @@
 //! Ed25519 keys and signatures as parsed newtypes, and the secret-key file format.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{OnceLock, RwLock};
 
 use ed25519_dalek::{Signer, VerifyingKey};
 
@@ -17,11 +19,15 @@ pub struct PublicKey([u8; 32]);
 impl PublicKey {
     /// Checks that `bytes` is a usable ed25519 public key.
     pub fn from_bytes(bytes: [u8; 32]) -> Result<PublicKey, ParseError> {
+        if checked_keys::get(&bytes).is_some() {
+            return Ok(PublicKey(bytes));
+        }
         let vk = VerifyingKey::from_bytes(&bytes)
             .map_err(|_| ParseError::new("public key", hex::encode(bytes), "not a point on the curve"))?;
         if vk.is_weak() {
             return Err(ParseError::new("public key", hex::encode(bytes), "a weak (small-order) key"));
         }
+        checked_keys::put(bytes, vk);
         Ok(PublicKey(bytes))
     }
 
@@ -44,10 +50,58 @@ impl PublicKey {
 
     /// The dalek verifying key. The bytes were checked at construction, so decompression succeeds.
     pub fn verifying_key(&self) -> VerifyingKey {
+        if let Some(vk) = checked_keys::get(&self.0) {
+            return vk;
+        }
         match VerifyingKey::from_bytes(&self.0) {
-            Ok(vk) => vk,
+            Ok(vk) => {
+                checked_keys::put(self.0, vk);
+                vk
+            }
             Err(_) => unreachable!("PublicKey holds only bytes that decompressed at construction"),
         }
+    }
+}
+
+/// Keys that decompressed to a curve point which is not of small order, with that point.
+///
+/// Every stored actor, batch and entry names keys, and each is checked again whenever it is decoded: a point
+/// decompression (a field exponentiation) each time, which made key checks the largest single cost of reading
+/// state and of lineage walks, and a second decompression in every signature check. The check is a pure
+/// function of the 32 bytes, so remembering its result changes no answer. The cache is bounded: a ledger has
+/// thousands of actors, not millions, and when it fills it is simply emptied (a hostile stream of distinct
+/// keys costs the check it always cost).
+mod checked_keys {
+    use super::*;
+
+    /// Most keys remembered (about 200 bytes each).
+    const LIMIT: usize = 16 * 1024;
+
+    type Cache = RwLock<HashMap<[u8; 32], VerifyingKey>>;
+
+    fn cache() -> &'static Cache {
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        CACHE.get_or_init(|| RwLock::new(HashMap::new()))
+    }
+
+    pub(super) fn get(bytes: &[u8; 32]) -> Option<VerifyingKey> {
+        let c = match cache().read() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        c.get(bytes).copied()
+    }
+
+    /// Remembers a key that passed the check.
+    pub(super) fn put(bytes: [u8; 32], vk: VerifyingKey) {
+        let mut c = match cache().write() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        if c.len() >= LIMIT {
+            c.clear();
+        }
+        c.insert(bytes, vk);
     }
 }
 

@@ -383,6 +383,9 @@ fn commit_group(shared: &Shared, jobs: &[Job]) -> Result<Vec<Vec<Result<Appended
         results.push(out);
     }
     if !ov.is_empty() {
+        // The root is needed only in the head written with the group, so it is folded once per group rather
+        // than once per record (log n stored subtree hashes read and hashed each time).
+        head.root = merkle::root(&OverlayNodes(&ov), head.size)?;
         ov.put(schema::HEAD.to_vec(), encoding::encode(&head));
         ov.keep();
         let writes = ov.into_writes();
@@ -423,7 +426,6 @@ fn append_one(ov: &mut Overlay<'_>, head: &mut Head, record: &Record) -> Result<
     head.size = index + 1;
     head.last_hash = leaf;
     head.last_accepted = accepted;
-    head.root = merkle::root(&OverlayNodes(ov), head.size)?;
     Ok(Appended { index, id, accepted, duplicate: false, created })
 }
 
