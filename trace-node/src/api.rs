@@ -572,7 +572,7 @@ async fn public_batch(State(node): State<AppState>, Path(id): Path<String>) -> R
 /// keeping them on a miss.
 fn scan_cached(node: &Node, id: BatchId, html: bool) -> Result<crate::cache::Cached, ApiError> {
     let now = trace_core::Time::now();
-    if let Some(c) = node.scans.get(id, node.ledger.size(), now) {
+    if let Some(c) = node.scans.get(&node.ledger, id, node.ledger.size(), now) {
         if c.html.is_some() || !html {
             return Ok(c);
         }
@@ -594,11 +594,16 @@ fn scan_cached(node: &Node, id: BatchId, html: bool) -> Result<crate::cache::Cac
     } else {
         None
     };
+    let mut covers: std::collections::HashSet<BatchId> =
+        node.ledger.lineage(id, trace_core::Direction::Back)?.into_iter().map(|r| r.batch.id).collect();
+    covers.insert(id);
     let cached = crate::cache::Cached {
         tree_size: summary.tree_size,
         until: crate::cache::valid_until(&summary),
         json: Bytes::from(json),
         html: page,
+        covers: Arc::new(covers),
+        records: Arc::new(summary.records.iter().map(|(_, r)| *r).collect()),
     };
     node.scans.put(id, cached.clone());
     Ok(cached)

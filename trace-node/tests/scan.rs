@@ -105,7 +105,7 @@ async fn a_cached_scan_answer_never_outlives_a_new_record() {
     let (_, first, _) = send(w.app(), get(&path, "text/html")).await;
     let (_, again, _) = send(w.app(), get(&path, "text/html")).await;
     assert_eq!(first, again, "the same log gives the same page");
-    assert!(w.node.scans.get(batch, w.size(), Time::now()).is_some(), "the answer was kept");
+    assert!(w.node.scans.get(&w.node.ledger, batch, w.size(), Time::now()).is_some(), "the answer was kept");
     // A recall appended after the page was cached must show on the very next scan.
     let rec = w.record(&w.regulator, 1, vec![r.id()], Event::Recalled(Recalled { batch, reason: "瘦肉精".into() }));
     w.node.ledger.append(rec).unwrap();
@@ -173,6 +173,76 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
     assert_eq!(v["inputs"][0]["withdrawal_over"], false);
     let ends = Time(v["inputs"][0]["withdrawal_ends"].as_u64().unwrap());
     let size = w.size();
-    assert!(w.node.scans.get(batch, size, Time::now()).is_some());
-    assert!(w.node.scans.get(batch, size, ends).is_none(), "at the end of the period the page must be rebuilt");
+    assert!(w.node.scans.get(&w.node.ledger, batch, size, Time::now()).is_some());
+    assert!(
+        w.node.scans.get(&w.node.ledger, batch, size, ends).is_none(),
+        "at the end of the period the page must be rebuilt"
+    );
+}
+
+#[tokio::test]
+async fn a_cached_scan_answer_is_carried_over_appends_elsewhere_but_not_over_its_own_lineage() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(5);
+    w.node.ledger.append(r.clone()).unwrap();
+    let path = format!("/v1/public/batches/{batch}");
+    let (_, before) = send_json(w.app(), get(&path, "application/json")).await;
+    // Another farm's batch: nothing this page shows can have changed.
+    let (other, _) = w.register_pigs(4);
+    w.node.ledger.append(other).unwrap();
+    let carried = w.node.scans.get(&w.node.ledger, batch, w.size(), Time::now()).expect("carried forward");
+    assert_eq!(carried.tree_size, w.size());
+    let (_, same) = send_json(w.app(), get(&path, "application/json")).await;
+    assert_eq!(same, before);
+    // A correction of a record the page rests on, and an event on the batch itself, each make it stale.
+    let fix = w.record(
+        &w.coop,
+        1,
+        vec![r.id()],
+        Event::Correction(Correction { target: r.id(), reason: "wrong shed".into(), corrected: "shed 4".into() }),
+    );
+    w.node.ledger.append(fix).unwrap();
+    assert!(w.node.scans.get(&w.node.ledger, batch, w.size(), Time::now()).is_none());
+    let (_, v) = send_json(w.app(), get(&path, "application/json")).await;
+    assert_eq!(v["corrections"][0]["corrected"], "shed 4");
+    let held = w.record(&w.regulator, 0, vec![r.id()], Event::Held(Held { batch, reason: "sampling".into() }));
+    w.node.ledger.append(held).unwrap();
+    assert!(w.node.scans.get(&w.node.ledger, batch, w.size(), Time::now()).is_none());
+    let (_, v) = send_json(w.app(), get(&path, "application/json")).await;
+    assert_eq!(v["status"], "on_hold");
+}
+
+/// Through the whole demo story, appended one step at a time: after every step, every batch's public
+/// summary as served (from the cache when it could be carried forward) equals one built afresh.
+#[tokio::test]
+async fn the_scan_cache_never_serves_an_answer_that_a_fresh_build_would_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = trace_core::demo::Cast::from_seed(3);
+    let origin: Origin = "cache.test.example/ledger".parse().unwrap();
+    let story = trace_core::demo::story(&cast, &origin, trace_core::demo::default_start(Time::now())).unwrap();
+    let data = trace_core::demo::create_dir(&dir.path().join("d"), origin, &cast).unwrap();
+    let node = std::sync::Arc::new(trace_node::Node::new(
+        data.ledger,
+        data.log_key,
+        data.config.log_key_name,
+        trace_node::Limits::default(),
+    ));
+    let app = trace_node::app(node.clone());
+    let without_size = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("tree_size");
+        v
+    };
+    let mut served = 0;
+    for step in &story.steps {
+        let _ = node.ledger.append(step.record.clone());
+        for b in node.ledger.batches().unwrap() {
+            let (s, got) =
+                send_json(app.clone(), get(&format!("/v1/public/batches/{}", b.id), "application/json")).await;
+            assert_eq!(s, StatusCode::OK);
+            let fresh = serde_json::to_value(node.ledger.summary(b.id).unwrap()).unwrap();
+            assert_eq!(without_size(got), without_size(fresh), "stale answer for {} after: {}", b.id, step.title_en);
+            served += 1;
+        }
+    }
+    assert!(served > 200, "the story exercised the cache ({served} answers)");
 }
