@@ -561,6 +561,9 @@ async fn late_entries(
 
 async fn public_batch(State(node): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_batch(&id)?;
+    if let Some(hit) = scan_hit(&node, id, false) {
+        return Ok(hit);
+    }
     blocking(move || {
         let cached = scan_cached(&node, id, false)?;
         Ok(([(header::CONTENT_TYPE, "application/json")], cached.json).into_response())
@@ -647,11 +650,25 @@ fn scan_answer(
     }
 }
 
+/// The answer straight from the scan cache when it was built at the current log size: no store read, so no
+/// trip to the blocking pool. Anything else (a miss, or an answer to carry forward) goes the slow way.
+fn scan_hit(node: &Node, id: BatchId, html: bool) -> Option<Response> {
+    let c = node.scans.current(id, node.ledger.size(), trace_core::Time::now())?;
+    match (html, c.html) {
+        (true, Some(page)) => Some(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()),
+        (false, _) => Some(([(header::CONTENT_TYPE, "application/json")], c.json).into_response()),
+        (true, None) => None,
+    }
+}
+
 async fn scan_batch(
     State(node): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if let Some(hit) = id.parse::<BatchId>().ok().and_then(|b| scan_hit(&node, b, wants_html(&headers))) {
+        return Ok(hit);
+    }
     blocking(move || {
         let parsed = id.parse::<BatchId>().ok();
         scan_answer(&node, &headers, parsed, "批次 batch", &id)

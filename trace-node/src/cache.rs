@@ -100,6 +100,11 @@ impl ScanCache {
         Some(carried)
     }
 
+    /// The cached answers for `id` only if built at exactly `size` and still true at `now`: no store read.
+    pub fn current(&self, id: BatchId, size: u64, now: Time) -> Option<Cached> {
+        self.lock().get(&id).filter(|c| c.tree_size == size && now < c.until).cloned()
+    }
+
     /// Keeps answers for `id`.
     pub fn put(&self, id: BatchId, cached: Cached) {
         let mut g = self.lock();
