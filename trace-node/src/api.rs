@@ -116,6 +116,40 @@ pub(crate) fn require(
         .inspect_err(|e| node.metrics.refused(&e.code))
 }
 
+/// A request without a body, signed by an admitted, unrevoked actor: the extractor form of [`require`] for
+/// reading routes.
+#[derive(Debug)]
+pub(crate) struct Admitted;
+
+/// The same, by a regulator.
+#[derive(Debug)]
+pub(crate) struct Regulator;
+
+fn signed_parts(
+    node: &Node,
+    parts: &axum::http::request::Parts,
+    roles: &[Role],
+) -> Result<trace_core::Actor, ApiError> {
+    let uri = parts.extensions.get::<OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
+    let pq = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned());
+    auth::authenticate(&node.ledger, &node.replay, &parts.headers, parts.method.as_str(), &pq, &[], roles)
+        .inspect_err(|e| node.metrics.refused(&e.code))
+}
+
+impl axum::extract::FromRequestParts<AppState> for Admitted {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, node: &AppState) -> Result<Self, ApiError> {
+        signed_parts(node, parts, &[]).map(|_| Admitted)
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for Regulator {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, node: &AppState) -> Result<Self, ApiError> {
+        signed_parts(node, parts, &[Role::Regulator]).map(|_| Regulator)
+    }
+}
+
 /// Builds the router.
 pub fn app(node: AppState) -> Router {
     let limit = node.limits.max_body;
@@ -379,11 +413,8 @@ fn names(ledger: &Ledger, key: &trace_core::PublicKey) -> String {
 async fn record(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    _: Admitted,
 ) -> Result<Json<EntryView>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
     let id: RecordId =
         id.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))?;
     blocking(move || {
@@ -416,13 +447,7 @@ pub fn batch_rows(ledger: &Ledger) -> Result<Vec<BatchRow>, ApiError> {
         .collect())
 }
 
-async fn batches(
-    State(node): State<AppState>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-) -> Result<Json<Vec<BatchRow>>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
+async fn batches(State(node): State<AppState>, _: Admitted) -> Result<Json<Vec<BatchRow>>, ApiError> {
     blocking(move || batch_rows(&node.ledger).map(Json)).await
 }
 
@@ -435,14 +460,7 @@ pub fn batch_view(ledger: &Ledger, id: BatchId) -> Result<BatchView, ApiError> {
     Ok(BatchView { status: state.status(), state, summary, history })
 }
 
-async fn batch(
-    State(node): State<AppState>,
-    Path(id): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
+async fn batch(State(node): State<AppState>, Path(id): Path<String>, _: Admitted) -> Result<Response, ApiError> {
     let id = parse_batch(&id)?;
     blocking(move || Ok(Json(batch_view(&node.ledger, id)?).into_response())).await
 }
@@ -450,11 +468,8 @@ async fn batch(
 async fn history(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    _: Admitted,
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
     let id = parse_batch(&id)?;
     blocking(move || {
         if node.ledger.batch(id)?.is_none() {
@@ -493,11 +508,8 @@ pub fn lineage(ledger: &Ledger, id: BatchId, direction: Direction) -> Result<Lin
 async fn back(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    _: Admitted,
 ) -> Result<Json<LineageResponse>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
     let id = parse_batch(&id)?;
     blocking(move || lineage(&node.ledger, id, Direction::Back).map(Json)).await
 }
@@ -505,11 +517,8 @@ async fn back(
 async fn forward(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    _: Admitted,
 ) -> Result<Json<LineageResponse>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
     let id = parse_batch(&id)?;
     blocking(move || lineage(&node.ledger, id, Direction::Forward).map(Json)).await
 }
@@ -517,22 +526,13 @@ async fn forward(
 async fn recall_impact(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    _: Regulator,
 ) -> Result<Response, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[Role::Regulator])?;
     let id = parse_batch(&id)?;
     blocking(move || Ok(Json(node.ledger.recall_impact(id)?).into_response())).await
 }
 
-async fn actors(
-    State(node): State<AppState>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-) -> Result<Json<Vec<ActorView>>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[])?;
+async fn actors(State(node): State<AppState>, _: Admitted) -> Result<Json<Vec<ActorView>>, ApiError> {
     blocking(move || Ok(Json(node.ledger.actors()?.iter().map(ActorView::from).collect()))).await
 }
 
@@ -545,11 +545,8 @@ struct Page {
 async fn late_entries(
     State(node): State<AppState>,
     page: Result<Query<Page>, QueryRejection>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    _: Regulator,
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
-    require(&node, &headers, &method, &uri, &[], &[Role::Regulator])?;
     let Query(page) = page.map_err(|e| ApiError::bad_request("invalid-value", e.body_text()))?;
     let limit = page.limit.unwrap_or(100).min(1000);
     blocking(move || {
