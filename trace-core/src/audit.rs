@@ -25,7 +25,6 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::thread;
 
 use crate::bundle::EntryFault;
 use crate::checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
@@ -610,18 +609,6 @@ impl Pending<'_> {
 
 /// The position of the first record whose signature does not verify, checking on all cores.
 fn first_bad_signature(records: &[Record]) -> Option<usize> {
-    let threads = thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    if records.len() < 64 || threads == 1 {
-        return records.iter().position(|r| r.verify_signature().is_err());
-    }
-    let chunk = records.len().div_ceil(threads);
-    thread::scope(|s| {
-        let handles: Vec<_> = records
-            .chunks(chunk)
-            .enumerate()
-            .map(|(n, c)| s.spawn(move || c.iter().position(|r| r.verify_signature().is_err()).map(|i| n * chunk + i)))
-            .collect();
-        // A panicked verifier thread counts as a failure at the start of its chunk, so nothing unverified passes.
-        handles.into_iter().enumerate().filter_map(|(n, h)| h.join().unwrap_or(Some(n * chunk))).min()
-    })
+    // A panicked verifier thread counts as a failure of each record it had, so nothing unverified passes.
+    crate::parallel::map(records, 64, |_, r| r.verify_signature().is_err(), || true).iter().position(|bad| *bad)
 }

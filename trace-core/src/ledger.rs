@@ -308,19 +308,7 @@ pub fn verify_stateless(records: &[Record], origin: &Origin) -> Vec<Result<(), E
         r.verify_signature()?;
         Ok(())
     };
-    let threads = thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    if records.len() < 64 || threads == 1 {
-        return records.iter().map(check).collect();
-    }
-    let chunk = records.len().div_ceil(threads);
-    thread::scope(|s| {
-        let handles: Vec<_> =
-            records.chunks(chunk).map(|c| s.spawn(move || c.iter().map(check).collect::<Vec<_>>())).collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(Error::Storage("verifier thread panicked".into()))]))
-            .collect()
-    })
+    crate::parallel::map(records, 64, |_, r| check(r), || Err(Error::Storage("verifier thread panicked".into())))
 }
 
 fn writer_loop(shared: &Shared, rx: &mpsc::Receiver<Job>) {

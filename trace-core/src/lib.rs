@@ -32,6 +32,7 @@ mod ledger;
 mod macros;
 pub mod merkle;
 mod note;
+mod parallel;
 mod payload;
 mod query;
 mod record;
