@@ -54,6 +54,10 @@ pub struct Summary {
     pub corrections: Vec<CorrectionView>,
     /// The log size the summary was read at.
     pub tree_size: u64,
+    /// The batch and every ancestor and input lot it was built from: the batches on which a new event can
+    /// change it. Not part of the JSON.
+    #[serde(skip)]
+    pub lineage: Vec<BatchId>,
 }
 
 /// A farm or field of origin.
@@ -287,6 +291,7 @@ impl Ledger {
             records: Vec::new(),
             corrections: Vec::new(),
             tree_size,
+            lineage: std::iter::once(id).chain(ancestors.iter().map(|r| r.batch.id)).collect(),
         };
         let mut seen: BTreeSet<RecordId> = BTreeSet::new();
         let mut entries = Vec::new();

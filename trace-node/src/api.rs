@@ -30,11 +30,18 @@ pub struct Limits {
     pub max_bulk: usize,
     /// Longest a request may take.
     pub timeout: Duration,
+    /// Bytes of scan answers (summaries and pages) kept in memory.
+    pub scan_cache_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_body: 8 * 1024 * 1024, max_bulk: 4096, timeout: Duration::from_secs(30) }
+        Limits {
+            max_body: 8 * 1024 * 1024,
+            max_bulk: 4096,
+            timeout: Duration::from_secs(30),
+            scan_cache_bytes: crate::cache::DEFAULT_BUDGET,
+        }
     }
 }
 
@@ -66,6 +73,7 @@ impl Node {
     /// A node over an open ledger. Signs the first checkpoint.
     pub fn new(ledger: Ledger, log_key: SecretKey, log_key_name: String, limits: Limits) -> Node {
         let checkpoints = crate::log::Checkpoints::new(&log_key, &log_key_name);
+        let scans = crate::cache::ScanCache::with_budget(limits.scan_cache_bytes);
         let node = Node {
             ledger,
             log_key,
@@ -74,7 +82,7 @@ impl Node {
             replay: ReplayGuard::default(),
             limits,
             checkpoints,
-            scans: crate::cache::ScanCache::default(),
+            scans,
         };
         node.refresh_checkpoint();
         node
@@ -268,7 +276,7 @@ async fn healthz(State(node): State<AppState>) -> Json<Health> {
 
 async fn metrics(State(node): State<AppState>) -> Response {
     let disk = node.ledger.store().size_on_disk().unwrap_or(0);
-    let text = node.metrics.render(node.ledger.size(), disk);
+    let text = node.metrics.render(node.ledger.size(), disk, node.scans.usage());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
@@ -594,9 +602,7 @@ fn scan_cached(node: &Node, id: BatchId, html: bool) -> Result<crate::cache::Cac
     } else {
         None
     };
-    let mut covers: std::collections::HashSet<BatchId> =
-        node.ledger.lineage(id, trace_core::Direction::Back)?.into_iter().map(|r| r.batch.id).collect();
-    covers.insert(id);
+    let covers = summary.lineage.iter().copied().collect();
     let cached = crate::cache::Cached {
         tree_size: summary.tree_size,
         until: crate::cache::valid_until(&summary),

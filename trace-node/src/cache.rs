@@ -15,8 +15,10 @@ use std::sync::Mutex;
 use axum::body::Bytes;
 use trace_core::{BatchId, Event, Ledger, LogEntry, RecordId, Summary, Time};
 
-/// Most batches kept; past this the cache is emptied and refilled by what is scanned next.
-const CAPACITY: usize = 4096;
+/// Bytes of answers kept by default (JSON, pages, and the sets they rest on, approximately): about 2,500
+/// scan pages of a cut of meat. A summary grows with its lineage, so a count of entries would not bound
+/// memory; past the budget, entries are dropped (in hash order, so at random) until a quarter is free.
+pub(crate) const DEFAULT_BUDGET: usize = 32 << 20;
 
 /// Most new entries read to carry an answer forward; past this it is rebuilt instead.
 const MAX_CATCH_UP: u64 = 512;
@@ -38,10 +40,28 @@ pub struct Cached {
     pub records: std::sync::Arc<HashSet<RecordId>>,
 }
 
-/// Answers by batch.
-#[derive(Debug, Default)]
+/// Answers by batch, within a byte budget.
+#[derive(Debug)]
 pub struct ScanCache {
-    entries: Mutex<HashMap<BatchId, Cached>>,
+    entries: Mutex<Entries>,
+    budget: usize,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<BatchId, Cached>,
+    bytes: usize,
+}
+
+impl Default for ScanCache {
+    fn default() -> ScanCache {
+        ScanCache::with_budget(DEFAULT_BUDGET)
+    }
+}
+
+/// What an answer costs to keep, approximately: its bytes and its sets, plus the map's own overhead.
+fn weight(c: &Cached) -> usize {
+    c.json.len() + c.html.as_ref().map_or(0, Bytes::len) + c.covers.len() * 16 + c.records.len() * 48 + 256
 }
 
 /// When `summary` would read differently without any new record: the earliest end of a withdrawal period it
@@ -65,7 +85,18 @@ fn touches(entry: &LogEntry, covers: &HashSet<BatchId>, records: &HashSet<Record
 }
 
 impl ScanCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<BatchId, Cached>> {
+    /// A cache keeping at most about `budget` bytes of answers; 0 keeps nothing.
+    pub fn with_budget(budget: usize) -> ScanCache {
+        ScanCache { entries: Mutex::new(Entries::default()), budget }
+    }
+
+    /// Answers kept and their approximate bytes.
+    pub fn usage(&self) -> (usize, usize) {
+        let g = self.lock();
+        (g.map.len(), g.bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         match self.entries.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -75,7 +106,7 @@ impl ScanCache {
     /// The cached answers for `id` if they are still right for the log of `size` at `now`, carrying them
     /// forward over new entries that cannot have changed them.
     pub fn get(&self, ledger: &Ledger, id: BatchId, size: u64, now: Time) -> Option<Cached> {
-        let cached = self.lock().get(&id).cloned()?;
+        let cached = self.lock().map.get(&id).cloned()?;
         if now >= cached.until || cached.tree_size > size {
             return None;
         }
@@ -102,15 +133,88 @@ impl ScanCache {
 
     /// The cached answers for `id` only if built at exactly `size` and still true at `now`: no store read.
     pub fn current(&self, id: BatchId, size: u64, now: Time) -> Option<Cached> {
-        self.lock().get(&id).filter(|c| c.tree_size == size && now < c.until).cloned()
+        self.lock().map.get(&id).filter(|c| c.tree_size == size && now < c.until).cloned()
     }
 
-    /// Keeps answers for `id`.
+    /// Keeps answers for `id`, dropping others when over the budget. An answer larger than the whole budget
+    /// is not kept.
     pub fn put(&self, id: BatchId, cached: Cached) {
-        let mut g = self.lock();
-        if g.len() >= CAPACITY && !g.contains_key(&id) {
-            g.clear();
+        let w = weight(&cached);
+        if w > self.budget {
+            return;
         }
-        g.insert(id, cached);
+        let mut g = self.lock();
+        if let Some(old) = g.map.insert(id, cached) {
+            g.bytes = g.bytes.saturating_sub(weight(&old));
+        }
+        g.bytes += w;
+        if g.bytes <= self.budget {
+            return;
+        }
+        let excess = g.bytes - self.budget / 4 * 3;
+        let mut freed = 0;
+        let victims: Vec<BatchId> = g
+            .map
+            .iter()
+            .filter(|(k, _)| **k != id)
+            .take_while(|(_, c)| {
+                let more = freed < excess;
+                freed += weight(c);
+                more
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for k in victims {
+            if let Some(c) = g.map.remove(&k) {
+                g.bytes = g.bytes.saturating_sub(weight(&c));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(size: usize) -> Cached {
+        Cached {
+            tree_size: 1,
+            until: Time(u64::MAX),
+            json: Bytes::from(vec![b'x'; size]),
+            html: None,
+            covers: Default::default(),
+            records: Default::default(),
+        }
+    }
+
+    fn id(n: u64) -> BatchId {
+        BatchId::from_value(n).unwrap_or_else(|| panic!("batch id {n}"))
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_budget_and_keeps_what_was_just_put() {
+        let cache = ScanCache::with_budget(100_000);
+        for n in 1..=1000 {
+            cache.put(id(n), answer(5_000 - 256));
+            let (entries, bytes) = cache.usage();
+            assert!(bytes <= 100_000, "{bytes} bytes after {n} answers");
+            assert_eq!(bytes, entries * 5_000, "the account matches the entries");
+            assert!(cache.current(id(n), 1, Time(0)).is_some(), "answer {n} is kept");
+        }
+        // Replacing an answer re-counts it rather than adding to it.
+        cache.put(id(1000), answer(1_000 - 256));
+        let (entries, bytes) = cache.usage();
+        assert_eq!(bytes, (entries - 1) * 5_000 + 1_000);
+    }
+
+    #[test]
+    fn an_answer_larger_than_the_budget_is_not_kept() {
+        let cache = ScanCache::with_budget(10_000);
+        cache.put(id(7), answer(20_000));
+        assert_eq!(cache.usage(), (0, 0));
+        assert!(cache.current(id(7), 1, Time(0)).is_none());
+        let none = ScanCache::with_budget(0);
+        none.put(id(7), answer(1));
+        assert_eq!(none.usage(), (0, 0));
     }
 }

@@ -41,6 +41,9 @@ enum Command {
         /// Largest request body in bytes.
         #[arg(long, env = "TRACE_MAX_BODY", default_value_t = 8 * 1024 * 1024)]
         max_body: usize,
+        /// Memory for cached scan pages and public summaries, in MiB (0 turns the cache off).
+        #[arg(long, env = "TRACE_SCAN_CACHE_MIB", default_value_t = 32)]
+        scan_cache_mib: usize,
         /// If the data directory holds no ledger yet, create it with the seeded demo story first.
         #[arg(long)]
         demo: bool,
@@ -82,7 +85,7 @@ fn run() -> anyhow::Result<()> {
             println!("log key       {}", dir.log_key.public());
             Ok(())
         }
-        Command::Serve { data, listen, max_body, demo, log_format } => {
+        Command::Serve { data, listen, max_body, scan_cache_mib, demo, log_format } => {
             init_logging(&log_format);
             let dir = if demo && !data.join("ledger.json").exists() {
                 let origin: Origin = trace_core::demo::DEMO_ORIGIN.parse().context("the demo origin")?;
@@ -93,7 +96,7 @@ fn run() -> anyhow::Result<()> {
             } else {
                 DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?
             };
-            let limits = Limits { max_body, ..Limits::default() };
+            let limits = Limits { max_body, scan_cache_bytes: scan_cache_mib << 20, ..Limits::default() };
             let node = Arc::new(Node::new(dir.ledger, dir.log_key, dir.config.log_key_name, limits));
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {

@@ -71,13 +71,18 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, tree_size: u64, disk_bytes: u64) -> String {
+    /// `scan_cache` is the scan cache's answers and approximate bytes.
+    pub fn render(&self, tree_size: u64, disk_bytes: u64, scan_cache: (usize, usize)) -> String {
         self.with(|m| {
             let mut o = String::new();
             let _ = writeln!(o, "# HELP trace_tree_size Entries in the log.\n# TYPE trace_tree_size gauge");
             let _ = writeln!(o, "trace_tree_size {tree_size}");
             let _ = writeln!(o, "# HELP trace_store_bytes Bytes the store uses on disk.\n# TYPE trace_store_bytes gauge");
             let _ = writeln!(o, "trace_store_bytes {disk_bytes}");
+            let _ = writeln!(o, "# HELP trace_scan_cache_entries Batches whose scan answers are cached.\n# TYPE trace_scan_cache_entries gauge");
+            let _ = writeln!(o, "trace_scan_cache_entries {}", scan_cache.0);
+            let _ = writeln!(o, "# HELP trace_scan_cache_bytes Approximate bytes of cached scan answers.\n# TYPE trace_scan_cache_bytes gauge");
+            let _ = writeln!(o, "trace_scan_cache_bytes {}", scan_cache.1);
             let _ = writeln!(o, "# HELP trace_appends_total Records appended.\n# TYPE trace_appends_total counter");
             let _ = writeln!(o, "trace_appends_total {}", m.appends);
             let _ = writeln!(o, "# HELP trace_duplicates_total Identical records resubmitted.\n# TYPE trace_duplicates_total counter");

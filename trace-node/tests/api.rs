@@ -200,9 +200,11 @@ async fn health_and_metrics_are_public() {
     let w = World::new();
     let (s, v) = send_json(w.app(), request(None, "GET", "/healthz", "", vec![])).await;
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
-    let (r, _) = w.register_pigs(3);
+    let (r, batch) = w.register_pigs(3);
     let _ = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", "application/json", json_body(&r))).await;
     let _ = send_json(w.app(), request(Some(&w.coop), "POST", "/v1/records", "text/plain", vec![])).await;
+    let (s, _) = send_json(w.app(), request(None, "GET", &format!("/v1/public/batches/{batch}"), "", vec![])).await;
+    assert_eq!(s, StatusCode::OK);
     let (s, body, _) = send(w.app(), request(None, "GET", "/metrics", "", vec![])).await;
     let text = String::from_utf8(body).unwrap();
     assert_eq!(s, StatusCode::OK);
@@ -210,6 +212,9 @@ async fn health_and_metrics_are_public() {
     assert!(text.contains("trace_refusals_total{code=\"unsupported-media-type\"} 1"), "{text}");
     assert!(text.contains(&format!("trace_tree_size {}", w.size())));
     assert!(text.contains("trace_http_request_seconds_bucket{route=\"/v1/records\""));
+    assert!(text.contains("trace_scan_cache_entries 1\n"), "the scanned batch is cached: {text}");
+    let bytes = text.lines().find_map(|l| l.strip_prefix("trace_scan_cache_bytes ")).unwrap();
+    assert!(bytes.parse::<usize>().unwrap() > 256, "{bytes}");
 }
 
 #[tokio::test]
