@@ -11,7 +11,7 @@ use crate::keys::PublicKey;
 use crate::ledger::Ledger;
 use crate::record::LogEntry;
 use crate::schema;
-use crate::state::{BatchState, Holding, StateRead};
+use crate::state::{BatchKind, BatchState, Holding, StateRead};
 use crate::store::prefix_range;
 
 /// A batch reached by a lineage walk, with its distance from the start.
@@ -54,6 +54,22 @@ pub enum Direction {
     Forward,
 }
 
+impl BatchState {
+    /// Whether the batch can have lineage edges in `direction`, from its state alone; `false` means it has
+    /// none. Rests on two rules of [`crate::rules`]: edges are made only by an input lot applied to a produce
+    /// batch (lot to batch) and by a transform (each input to each new output, every input quantity more than
+    /// zero and added to the input's `consumed`). So an input lot has no parents, and a produce batch that
+    /// nothing consumed has no children. `lineage` skips the scans these rule out;
+    /// `trace-core/tests/lineage.rs` checks the claim on random DAGs.
+    pub fn may_have_edges(&self, direction: Direction) -> bool {
+        match (direction, &self.kind) {
+            (Direction::Back, BatchKind::Input(_)) => false,
+            (Direction::Forward, BatchKind::Produce { .. }) => !self.consumed.is_zero(),
+            _ => true,
+        }
+    }
+}
+
 impl Ledger {
     /// Every record on a batch, oldest first (registration, inputs, inspections, custody, ...).
     pub fn history(&self, id: BatchId) -> Result<Vec<LogEntry>, Error> {
@@ -69,9 +85,15 @@ impl Ledger {
             Direction::Forward => schema::children_prefix(id),
         };
         let mut seen = BTreeSet::from([start]);
-        let mut queue = VecDeque::from([(start, 0u32)]);
+        // Each queued batch carries whether it can have edges this way at all, from its state (the start's
+        // is not read): most walks end at batches that cannot (input lots going back, cuts not processed
+        // further going forward), and in sled an empty range scan costs several point reads.
+        let mut queue = VecDeque::from([(start, 0u32, true)]);
         let mut out = Vec::new();
-        while let Some((id, depth)) = queue.pop_front() {
+        while let Some((id, depth, may_have_edges)) = queue.pop_front() {
+            if !may_have_edges {
+                continue;
+            }
             let (from, to) = prefix_range(&prefix(id));
             for (k, _) in self.store().range(&from, &to, usize::MAX)? {
                 let Some(next) = BatchId::from_value(schema::tail_u64(&k)) else { continue };
@@ -82,8 +104,8 @@ impl Ledger {
                     index: u64::MAX,
                     why: format!("lineage edge to missing batch {next}"),
                 })?;
+                queue.push_back((next, depth + 1, batch.may_have_edges(direction)));
                 out.push(Reached { batch, depth: depth + 1 });
-                queue.push_back((next, depth + 1));
             }
         }
         Ok(out)

@@ -2,7 +2,8 @@
 //! several outputs) and random applications of input lots, checked against a plain model of the edges:
 //!
 //! - `lineage(Forward)` and `lineage(Back)` are mutually consistent (b in forward(a) iff a in back(b)), and
-//!   both equal the model's transitive closure;
+//!   both equal the model's transitive closure; `BatchState::may_have_edges`, which lets the walk skip
+//!   scans, never rules out an edge the model has;
 //! - a hold placed on any batch or lot reaches exactly it and its descendants (status `on_hold`), and
 //!   `Released` lifts exactly its own hold, leaving another hold and its reach in place.
 
@@ -218,6 +219,19 @@ proptest! {
             prop_assert!(!forward[a].contains(a), "{} is its own descendant", a);
             for b in &all {
                 prop_assert_eq!(forward[a].contains(b), back[b].contains(a), "{} -> {}", a, b);
+            }
+        }
+        // The walk's shortcut: a batch whose state rules out edges one way has none that way. For produce
+        // going forward and lots going back the state's answer is exact.
+        for a in &all {
+            let st = l.batch(*a).unwrap().unwrap();
+            let (children, parents) = (d.children(*a).next().is_some(), !d.parents[a].is_empty());
+            prop_assert!(st.may_have_edges(Direction::Forward) || !children, "{} has children", a);
+            prop_assert!(st.may_have_edges(Direction::Back) || !parents, "{} has parents", a);
+            if d.lots.contains(a) {
+                prop_assert!(!st.may_have_edges(Direction::Back), "lot {} may have parents", a);
+            } else {
+                prop_assert_eq!(st.may_have_edges(Direction::Forward), children, "produce {}", a);
             }
         }
         // Depths are shortest distances: every batch reached at depth n > 1 has a parent reached at n - 1.
