@@ -39,6 +39,12 @@ fn trace_bench_json_summary_has_every_figure_finite_and_positive() {
             positive(v, &format!("sizes[{i}].{k}"));
         }
     }
+    for (i, size) in sizes.iter().enumerate() {
+        // First scans (scan-cache misses) are reported beside the steady-state lookups.
+        for k in ["lookup_first_per_s", "lookup_first_p50_ms", "lookup_first_p99_ms", "lookup_p99_ms"] {
+            positive(&size[k], &format!("sizes[{i}].{k}"));
+        }
+    }
     // The top level is the largest size's figures.
     assert_eq!(summary["records"], sizes[1]["records"]);
     assert!(sizes[0]["records"].as_u64() < sizes[1]["records"].as_u64());

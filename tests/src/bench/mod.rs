@@ -9,8 +9,10 @@
 //! 5. walks lineage back and forward and computes recall impact, counting edges, against raw sled point
 //!    reads of the batches reached ([`measure::trace`]);
 //! 6. starts the node as a child process ([`http::ChildNode`]) and, with one small HTTP client
-//!    ([`http::load`]), appends more herds in bulk and one record per request, loads the public scan page,
-//!    the public batch summary and the signed batch view, and the trivial JSON handler before and after;
+//!    ([`http::load`]), appends more herds in bulk and one record per request, scans each label of a set
+//!    once (first scans: the node's scan cache misses), then loads the public scan page and the public batch
+//!    summary of that set for a phase (the steady state), the signed batch view, and the trivial JSON handler
+//!    before and after;
 //! 7. reads the node's peak resident set and the bytes on disk.
 //!
 //! [`Summary`] is printed as JSON; its top-level figures are those of the largest size, and `sizes` holds
@@ -308,8 +310,19 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
                 .collect()
         })
         .collect();
+    // First scans: every label of the set once, each a miss of the node's scan cache (the summary built from
+    // the store). Then the timed phase over the same set, which the cache now answers while it fits the
+    // cache's budget: the steady state of a market whose labels are being scanned.
+    let first = http::load(addr, lookup_lanes.clone(), Until::Done)?;
+    ensure_ok(&first, "first scans")?;
+    f.insert("lookup_first_per_s".into(), json!(round(first.per_second(), 0)));
+    f.insert("lookup_first_p50_ms".into(), json!(round(first.percentile_ms(50.0), 3)));
+    f.insert("lookup_first_p99_ms".into(), json!(round(first.percentile_ms(99.0), 3)));
     let lookups = http::load(addr, lookup_lanes, Until::Elapsed(opts.phase))?;
     ensure_ok(&lookups, "lookups")?;
+    f.insert("lookup_labels".into(), json!(lookup_cuts.len()));
+    f.insert("scan_cache_entries".into(), json!(gauge(addr, "trace_scan_cache_entries")?));
+    f.insert("scan_cache_mib".into(), json!(round(gauge(addr, "trace_scan_cache_bytes")? / 1048576.0, 1)));
     // Signed batch views: every request signed afresh (the node refuses replays), signed before the clock.
     let per_lane = 200usize.min(lookup_cuts.len()).max(1);
     let view_lanes: Vec<Vec<Req>> = (0..opts.connections)
@@ -332,7 +345,9 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
     let trivial_p50 = (trivial_a.percentile_ms(50.0) + trivial_b.percentile_ms(50.0)) / 2.0;
     let trivial_p99 = (trivial_a.percentile_ms(99.0) + trivial_b.percentile_ms(99.0)) / 2.0;
     progress(format!(
-        "  lookups {:.0}/s p99 {:.2} ms; trivial {trivial_per_s:.0}/s p99 {trivial_p99:.2} ms",
+        "  first scans {:.0}/s p99 {:.2} ms; lookups {:.0}/s p99 {:.2} ms; trivial {trivial_per_s:.0}/s p99 {trivial_p99:.2} ms",
+        first.per_second(),
+        first.percentile_ms(99.0),
         lookups.per_second(),
         lookups.percentile_ms(99.0)
     ));
@@ -429,6 +444,17 @@ fn ensure_ok(r: &http::LoadResult, what: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A gauge from the node's `/metrics`.
+fn gauge(addr: std::net::SocketAddr, name: &str) -> anyhow::Result<f64> {
+    let (status, body) = http::fetch(addr, &Req::get("/metrics".into(), "text/plain"))?;
+    if status != 200 {
+        bail!("/metrics answered {status}");
+    }
+    let text = String::from_utf8(body.to_vec()).context("/metrics is not UTF-8")?;
+    let line = text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' '));
+    line.and_then(|v| v.trim().parse().ok()).with_context(|| format!("/metrics has no {name}"))
 }
 
 fn tree_size(addr: std::net::SocketAddr) -> anyhow::Result<u64> {
