@@ -96,7 +96,8 @@ fn run() -> anyhow::Result<()> {
             } else {
                 DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?
             };
-            let limits = Limits { max_body, scan_cache_bytes: scan_cache_mib << 20, ..Limits::default() };
+            let limits =
+                Limits { max_body, scan_cache_bytes: scan_cache_mib.saturating_mul(1 << 20), ..Limits::default() };
             let node = Arc::new(Node::new(dir.ledger, dir.log_key, dir.config.log_key_name, limits));
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
