@@ -15,9 +15,9 @@ use std::sync::Mutex;
 use axum::body::Bytes;
 use trace_core::{BatchId, Event, Ledger, LogEntry, RecordId, Summary, Time};
 
-/// Bytes of answers kept by default (JSON, pages, and the sets they rest on, approximately): about 2,500
-/// scan pages of a cut of meat. A summary grows with its lineage, so a count of entries would not bound
-/// memory; past the budget, entries are dropped (in hash order, so at random) until a quarter is free.
+/// Bytes of answers kept by default (JSON, pages, and the sets they rest on, approximately): about 4,000 cuts
+/// of meat (~8 KB each in `trace-bench`, half of them with their page). A summary grows with its lineage, so
+/// a count of entries would not bound memory; past the budget, entries are dropped (in hash order, so at random) until a quarter is free.
 pub(crate) const DEFAULT_BUDGET: usize = 32 << 20;
 
 /// Most new entries read to carry an answer forward; past this it is rebuilt instead.
