@@ -56,17 +56,13 @@ pub enum Direction {
 
 impl BatchState {
     /// Whether the batch can have lineage edges in `direction`, from its state alone; `false` means it has
-    /// none. Rests on two rules of [`crate::rules`]: edges are made only by an input lot applied to a produce
-    /// batch (lot to batch) and by a transform (each input to each new output, every input quantity more than
-    /// zero and added to the input's `consumed`). So an input lot has no parents, and a produce batch that
-    /// nothing consumed has no children. `lineage` skips the scans these rule out;
-    /// `trace-core/tests/lineage.rs` checks the claim on random DAGs.
+    /// none. Rests on one rule of [`crate::rules`]: the child of every edge is a produce batch (an input lot
+    /// is applied only to produce batches, and a transform's outputs are produce), so an input lot has no
+    /// parents. `lineage` skips the scans this rules out; `trace-core/tests/lineage.rs` checks the claim on
+    /// random DAGs. (Nothing in the state tells that a produce batch has no children: `consumed` is not a
+    /// safe sign, since a quantity finer than the batch's unit could once round to nothing.)
     pub fn may_have_edges(&self, direction: Direction) -> bool {
-        match (direction, &self.kind) {
-            (Direction::Back, BatchKind::Input(_)) => false,
-            (Direction::Forward, BatchKind::Produce { .. }) => !self.consumed.is_zero(),
-            _ => true,
-        }
+        !matches!((direction, &self.kind), (Direction::Back, BatchKind::Input(_)))
     }
 }
 
@@ -86,8 +82,8 @@ impl Ledger {
         };
         let mut seen = BTreeSet::from([start]);
         // Each queued batch carries whether it can have edges this way at all, from its state (the start's
-        // is not read): most walks end at batches that cannot (input lots going back, cuts not processed
-        // further going forward), and in sled an empty range scan costs several point reads.
+        // is not read): walks back end at input lots, which cannot, and in sled an empty range scan costs
+        // several point reads.
         let mut queue = VecDeque::from([(start, 0u32, true)]);
         let mut out = Vec::new();
         while let Some((id, depth, may_have_edges)) = queue.pop_front() {
