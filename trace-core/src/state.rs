@@ -235,7 +235,8 @@ impl BatchState {
         if remaining {
             return Status::Active;
         }
-        let (s, c, d) = (self.sold.milli, self.consumed.milli, self.disposed.milli);
+        // In base units: each total keeps the batch's unit unless a finer amount made it exact in another.
+        let (s, c, d) = (self.sold.base_milli(), self.consumed.base_milli(), self.disposed.base_milli());
         if d >= s && d >= c && d > 0 {
             Status::Disposed
         } else if c >= s && c > 0 {

@@ -420,19 +420,45 @@ impl Quantity {
         self.base_pair(other).is_some()
     }
 
-    /// `self - other` in `self`'s unit, or `None` if incomparable or `other` is larger.
+    /// `self - other`, exactly, or `None` if incomparable or `other` is larger. In `self`'s unit when the
+    /// difference is a whole number of its thousandths, otherwise in a finer unit: 1 t − 900 g is 999.1 kg,
+    /// never a rounded 0.999 t.
     pub fn checked_sub(self, other: Quantity) -> Option<Quantity> {
         let (a, b) = self.base_pair(other)?;
-        let (_, s) = self.unit.scale();
-        let rest = a.checked_sub(b)?;
-        Some(Quantity { milli: rest / s, unit: self.unit })
+        Some(self.exact(a.checked_sub(b)?, other.unit))
     }
 
-    /// `self + other` in `self`'s unit, or `None` if incomparable or it overflows.
+    /// `self + other`, exactly, or `None` if incomparable or it overflows. In `self`'s unit when the sum is a
+    /// whole number of its thousandths, otherwise in a finer unit: 0 t + 900 g is 0.9 kg.
     pub fn checked_add(self, other: Quantity) -> Option<Quantity> {
         let (a, b) = self.base_pair(other)?;
-        let (_, s) = self.unit.scale();
-        Some(Quantity { milli: a.checked_add(b)? / s, unit: self.unit })
+        Some(self.exact(a.checked_add(b)?, other.unit))
+    }
+
+    /// `base` (milli-units of the dimension's base) in `self`'s unit if that is exact, else in the coarsest
+    /// finer unit of the dimension that is (999.1 kg rather than 999100 g). Within a dimension every unit's
+    /// scale is a multiple of the smallest, so some unit down to `finer`'s is exact when `base` is a sum or
+    /// difference of amounts in `self`'s and `finer`'s units.
+    fn exact(self, base: u64, finer: Unit) -> Quantity {
+        let (dim, s) = self.unit.scale();
+        if base % s == 0 {
+            return Quantity { milli: base / s, unit: self.unit };
+        }
+        const COARSE_TO_FINE: [Unit; 5] = [Unit::T, Unit::Kg, Unit::G, Unit::L, Unit::Ml];
+        let unit = COARSE_TO_FINE
+            .into_iter()
+            .find(|u| {
+                let (d, us) = u.scale();
+                d == dim && us < s && base % us == 0
+            })
+            .unwrap_or(finer);
+        Quantity { milli: base / unit.scale().1, unit }
+    }
+
+    /// The amount in milli-units of its dimension's base (grams, millilitres, or the unit itself for counts),
+    /// for comparing quantities held in different units of one dimension; saturates.
+    pub fn base_milli(self) -> u64 {
+        self.milli.saturating_mul(self.unit.scale().1)
     }
 
     /// Whether this is zero.
@@ -588,6 +614,33 @@ mod tests {
         assert_eq!(kg.checked_sub(g).unwrap().to_string(), "1.5 kg");
         assert!(kg.checked_sub("3 kg".parse().unwrap()).is_none());
         assert!(!kg.comparable("1 head".parse().unwrap()));
+    }
+
+    #[test]
+    fn quantity_arithmetic_never_rounds() {
+        let q = |s: &str| s.parse::<Quantity>().unwrap();
+        let cases = [
+            // (a, op, b, exact result): the result keeps a's unit when it can, else the coarsest finer one.
+            ("1 t", '-', "900 g", "999.1 kg"),
+            ("1 t", '-', "0.5 g", "999999.5 g"),
+            ("1 t", '-', "1 kg", "0.999 t"),
+            ("0 t", '+', "900 g", "0.9 kg"),
+            ("0 t", '+', "0.001 g", "0.001 g"),
+            ("2 kg", '+', "500 g", "2.5 kg"),
+            ("1 l", '-', "1 ml", "0.999 l"),
+            ("1 l", '-', "0.5 ml", "999.5 ml"),
+            ("500 g", '+', "1 t", "1000500 g"),
+            ("30 head", '-', "1 head", "29 head"),
+        ];
+        for (a, op, b, want) in cases {
+            let got = if op == '-' { q(a).checked_sub(q(b)) } else { q(a).checked_add(q(b)) }.unwrap();
+            assert_eq!(got.to_string(), want, "{a} {op} {b}");
+            // The amount itself is exact, whatever the unit.
+            let (x, y) = (q(a).base_milli(), q(b).base_milli());
+            assert_eq!(got.base_milli(), if op == '-' { x - y } else { x + y }, "{a} {op} {b}");
+        }
+        assert!(q("1 t").checked_sub(q("1000000.001 g")).is_none());
+        assert_eq!(q("1 t").base_milli(), q("1000 kg").base_milli());
     }
 
     #[test]

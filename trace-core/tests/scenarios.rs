@@ -870,3 +870,47 @@ fn records_claimed_long_before_acceptance_appear_in_the_late_entry_report() {
     let future = register(&coop(), now + 10 * 60_000, "pigs", PIG, "1 head");
     assert_eq!(f.l().append(future).unwrap_err().rule(), Some(Rule::BadTime));
 }
+
+#[test]
+fn quantities_finer_than_a_batch_unit_are_counted_exactly_and_keep_the_lineage() {
+    // Rice counted in tonnes, milled a few hundred grams at a time: nothing may round away, neither from the
+    // books nor from a recall's reach.
+    let f = Farm::new();
+    let rice = f.herd(&coop(), day(0), "Paddy rice", ProductClass::Grain, "2 t");
+    let milled = f.transform(
+        &coop(),
+        day(1),
+        Process::Milling,
+        &[(rice, "1 t")],
+        &[("Milled rice", ProductClass::Grain, "1 t")],
+    )[0];
+    let sample = f.transform(
+        &coop(),
+        day(2),
+        Process::Packing,
+        &[(milled, "900 g")],
+        &[("Rice sample", ProductClass::Grain, "900 g")],
+    )[0];
+    let b = f.batch(milled);
+    assert_eq!(b.consumed, q("0.9 kg"), "900 g of a batch counted in t is 900 g consumed, not 0 t");
+    assert_eq!(b.held_by(&coop().public()), Some(q("999.1 kg")));
+    assert_eq!(b.consumed.base_milli() + q("999.1 kg").base_milli(), b.initial.base_milli());
+    assert_eq!(b.status(), Status::Active);
+    // The sample is reached from the paddy rice two transforms up, and recalling the paddy reaches it.
+    let reached: Vec<BatchId> = f.l().lineage(rice, Direction::Forward).unwrap().iter().map(|r| r.batch.id).collect();
+    assert_eq!(reached, vec![milled, sample]);
+    let impact = f.l().recall_impact(rice).unwrap();
+    assert!(impact.reached.iter().any(|r| r.batch.id == sample));
+    // Using the rest, in grams, consumes the batch exactly.
+    f.transform(
+        &coop(),
+        day(3),
+        Process::Packing,
+        &[(milled, "999100 g")],
+        &[("Rice bags", ProductClass::Grain, "999 kg")],
+    );
+    let b = f.batch(milled);
+    assert_eq!(b.holdings, vec![], "nothing left, nothing rounded");
+    assert_eq!(b.consumed.base_milli(), b.initial.base_milli());
+    assert_eq!(b.status(), Status::Consumed);
+}

@@ -434,7 +434,7 @@ async fn record(
 }
 
 fn main_holder(ledger: &Ledger, b: &trace_core::BatchState) -> String {
-    b.holdings.iter().max_by_key(|h| h.quantity.milli).map(|h| names(ledger, &h.holder)).unwrap_or_default()
+    b.holdings.iter().max_by_key(|h| h.quantity.base_milli()).map(|h| names(ledger, &h.holder)).unwrap_or_default()
 }
 
 /// Every batch as a listing row: `trace batches --json`.
