@@ -3,9 +3,10 @@
 
 use std::thread;
 
-/// `f(position, item)` for every item of `items`, in order, one contiguous chunk per core. A chunk whose
-/// thread panicked answers `failed()` for each of its items, so every item still gets an answer and nothing
-/// unchecked can pass. Fewer than `min` items, or a single core, run on the calling thread.
+/// `f(position, item)` for every item of `items`, in order, in at most one contiguous chunk per core. A
+/// chunk whose thread panicked answers `failed()` for each of its items, so every item still gets an answer
+/// and nothing unchecked can pass. Fewer than `min` items, or a single core, run on the calling thread, where
+/// a panic in `f` is the caller's own.
 pub(crate) fn map<T: Sync, R: Send>(
     items: &[T],
     min: usize,

@@ -140,10 +140,15 @@ impl ScanCache {
     /// is not kept.
     pub fn put(&self, id: BatchId, cached: Cached) {
         let w = weight(&cached);
+        let mut g = self.lock();
         if w > self.budget {
+            // Not kept, and neither is an older answer for the batch, which every request would otherwise
+            // find stale and try to carry forward before rebuilding.
+            if let Some(old) = g.map.remove(&id) {
+                g.bytes = g.bytes.saturating_sub(weight(&old));
+            }
             return;
         }
-        let mut g = self.lock();
         if let Some(old) = g.map.insert(id, cached) {
             g.bytes = g.bytes.saturating_sub(weight(&old));
         }
@@ -210,6 +215,9 @@ mod tests {
     #[test]
     fn an_answer_larger_than_the_budget_is_not_kept() {
         let cache = ScanCache::with_budget(10_000);
+        cache.put(id(7), answer(1_000));
+        assert_eq!(cache.usage().0, 1);
+        // A larger answer for the same batch (its page rendered) that does not fit drops the older one too.
         cache.put(id(7), answer(20_000));
         assert_eq!(cache.usage(), (0, 0));
         assert!(cache.current(id(7), 1, Time(0)).is_none());

@@ -322,7 +322,7 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
     ensure_ok(&lookups, "lookups")?;
     f.insert("lookup_labels".into(), json!(lookup_cuts.len()));
     f.insert("scan_cache_entries".into(), json!(gauge(addr, "trace_scan_cache_entries")?));
-    f.insert("scan_cache_mib".into(), json!(round(gauge(addr, "trace_scan_cache_bytes")? / 1048576.0, 1)));
+    f.insert("scan_cache_mib".into(), json!(round(gauge(addr, "trace_scan_cache_bytes")? / 1048576.0, 3)));
     // Signed batch views: every request signed afresh (the node refuses replays), signed before the clock.
     let per_lane = 200usize.min(lookup_cuts.len()).max(1);
     let view_lanes: Vec<Vec<Req>> = (0..opts.connections)
