@@ -126,8 +126,17 @@ impl ScanCache {
                 return None;
             }
         }
+        let from = cached.tree_size;
         let carried = Cached { tree_size: size, ..cached };
-        self.put(id, carried.clone());
+        // Only over the answer this was carried from: another request may have put a newer one (or one with
+        // its page) meanwhile.
+        let mut g = self.lock();
+        if let Some(current) = g.map.get_mut(&id) {
+            if current.tree_size == from && current.html.is_some() == carried.html.is_some() {
+                current.tree_size = size;
+            }
+        }
+        drop(g);
         Some(carried)
     }
 
