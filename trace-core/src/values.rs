@@ -196,8 +196,17 @@ impl Time {
                 z => {
                     let sign = if z.starts_with('-') { -1 } else { 1 };
                     let (oh, om) = z[1..].split_once(':').ok_or_else(bad)?;
+                    // One or two digits each, and a real offset (UTC-12:00 to UTC+14:00 exist): an unbounded
+                    // number here once overflowed the arithmetic below (found by fuzzing).
+                    let two_digits = |t: &str| (1..=2).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit());
+                    if !two_digits(oh) || !two_digits(om) {
+                        return Err(bad());
+                    }
                     let oh: i64 = oh.parse().map_err(|_| bad())?;
                     let om: i64 = om.parse().map_err(|_| bad())?;
+                    if oh > 14 || om > 59 {
+                        return Err(bad());
+                    }
                     sign * (oh * 3600 + om * 60) * 1000
                 }
             };
@@ -614,6 +623,27 @@ mod tests {
         assert_eq!(kg.checked_sub(g).unwrap().to_string(), "1.5 kg");
         assert!(kg.checked_sub("3 kg".parse().unwrap()).is_none());
         assert!(!kg.comparable("1 head".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_time_zone_offset_out_of_range_is_refused_not_a_panic() {
+        // From the payload fuzz corpus: a huge offset overflowed `oh * 3600` (a panic in debug builds, a
+        // wrapped, wrong time in release).
+        let fuzzed = "2026-12-19T8:3--60830150010060000018:11";
+        for bad in [
+            fuzzed,
+            "2026-01-01T08:00+99:00",
+            "2026-01-01T08:00+15:00",
+            "2026-01-01T08:00+08:60",
+            "2026-01-01T08:00+-8:00",
+            "2026-01-01T08:00+008:00",
+        ] {
+            assert!(Time::parse_human(bad).is_err(), "{bad}");
+        }
+        let at = |s: &str| Time::parse_human(s).unwrap().0;
+        assert_eq!(at("2026-01-01T08:00+08:00"), at("2026-01-01T00:00Z"));
+        assert_eq!(at("2026-01-01T00:00-5:30"), at("2026-01-01T05:30Z"));
+        assert_eq!(at("2026-01-01T14:00+14:00"), at("2026-01-01T00:00Z"));
     }
 
     #[test]
