@@ -446,22 +446,25 @@ fn ensure_ok(r: &http::LoadResult, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The body of a `GET path` that must answer 200.
+fn fetch_ok(addr: std::net::SocketAddr, path: &str, accept: &str) -> anyhow::Result<Bytes> {
+    let (status, body) = http::fetch(addr, &Req::get(path.into(), accept))?;
+    if status != 200 {
+        bail!("{path} answered {status}");
+    }
+    Ok(body)
+}
+
 /// A gauge from the node's `/metrics`.
 fn gauge(addr: std::net::SocketAddr, name: &str) -> anyhow::Result<f64> {
-    let (status, body) = http::fetch(addr, &Req::get("/metrics".into(), "text/plain"))?;
-    if status != 200 {
-        bail!("/metrics answered {status}");
-    }
+    let body = fetch_ok(addr, "/metrics", "text/plain")?;
     let text = String::from_utf8(body.to_vec()).context("/metrics is not UTF-8")?;
     let line = text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' '));
     line.and_then(|v| v.trim().parse().ok()).with_context(|| format!("/metrics has no {name}"))
 }
 
 fn tree_size(addr: std::net::SocketAddr) -> anyhow::Result<u64> {
-    let (status, body) = http::fetch(addr, &Req::get("/healthz".into(), "application/json"))?;
-    if status != 200 {
-        bail!("healthz answered {status}");
-    }
+    let body = fetch_ok(addr, "/healthz", "application/json")?;
     let v: Value = serde_json::from_slice(&body).context("healthz is not JSON")?;
     v.get("tree_size").and_then(Value::as_u64).context("healthz has no tree_size")
 }
