@@ -44,6 +44,10 @@ fn trace_bench_json_summary_has_every_figure_finite_and_positive() {
         for k in ["lookup_first_per_s", "lookup_first_p50_ms", "lookup_first_p99_ms", "lookup_p99_ms"] {
             positive(&size[k], &format!("sizes[{i}].{k}"));
         }
+        // The writer thread's CPU per appended record, read from /proc (nanoseconds), where there is one.
+        if cfg!(target_os = "linux") {
+            positive(&size["append_writer_cpu_us_per_record"], &format!("sizes[{i}].append_writer_cpu_us_per_record"));
+        }
     }
     // The top level is the largest size's figures.
     assert_eq!(summary["records"], sizes[1]["records"]);

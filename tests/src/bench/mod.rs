@@ -167,13 +167,17 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
 }
 
 /// How each figure changes from the smallest ledger to the largest, as a degradation factor: > 1 is worse
-/// (for rates and ratios smallest ÷ largest; for bytes per record, amplification, latency and memory
-/// largest ÷ smallest).
+/// (for rates and ratios smallest ÷ largest; for bytes and CPU per record, amplification, latency and
+/// memory largest ÷ smallest).
 fn scaling(sizes: &[Value]) -> Value {
     let (Some(first), Some(last)) = (sizes.first(), sizes.last()) else { return json!({}) };
     let mut out = Map::new();
     let lower_is_better = |k: &str| {
-        k.ends_with("_ms") || k.ends_with("_mib") || k == "disk_amplification" || k == "disk_bytes_per_record"
+        k.ends_with("_ms")
+            || k.ends_with("_mib")
+            || k.ends_with("_us_per_record")
+            || k == "disk_amplification"
+            || k == "disk_bytes_per_record"
     };
     if let (Value::Object(a), Value::Object(b)) = (first, last) {
         for (k, va) in a {
@@ -228,7 +232,9 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
     drop(data);
     let store_dir = dir.join("ledger");
     let (ledger, store) = measure::open_ledger(&store_dir, synth.origin.clone())?;
+    let cpu_before = (measure::process_cpu_s(), measure::thread_cpu_s("trace-writer"));
     let append_per_s = measure::append_all(&ledger, &synth.setup, &synth.units, 2, 2048)?;
+    let cpu_after = (measure::process_cpu_s(), measure::thread_cpu_s("trace-writer"));
     ledger.flush()?;
     let encoded: u64 = synth
         .setup
@@ -239,6 +245,19 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
     progress(format!("  appended at {append_per_s:.0} records/s"));
     f.insert("append_per_s".into(), json!(round(append_per_s, 0)));
     f.insert("append_ratio".into(), json!(round(append_per_s / base.batch_per_s, 4)));
+    // What an append costs in CPU, which a busy machine moves much less than the rate: all threads (the
+    // signature checks on every core included), and the single writer's share.
+    // Left out where the platform does not tell, or (the process's, counted in 10 ms ticks) on a ledger
+    // too small to register.
+    let per_record_us = |before: Option<f64>, after: Option<f64>| {
+        before.zip(after).map(|(b, a)| round((a - b) * 1e6 / records as f64, 1)).filter(|us| *us > 0.0)
+    };
+    if let Some(us) = per_record_us(cpu_before.0, cpu_after.0) {
+        f.insert("append_cpu_us_per_record".into(), json!(us));
+    }
+    if let Some(us) = per_record_us(cpu_before.1, cpu_after.1) {
+        f.insert("append_writer_cpu_us_per_record".into(), json!(us));
+    }
 
     // 3. The audit.
     let audit = measure::audit(&ledger, &log_key_name, &log_key, &dir.join("bundle.jsonl"))?;
