@@ -65,7 +65,7 @@ pub use payload::{MAX_PAYLOAD_LEN, Payload, PayloadError};
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, sign_event};
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};
-pub use store::{CommittedView, Overlay, Pair, SledStore, Store, Writes, prefix_range};
+pub use store::{CommittedView, CountingStore, Overlay, Pair, Reads, SledStore, Store, Writes, prefix_range};
 pub use summary::{
     CertificateView, CorrectionView, CustodyView, HolderView, InputView, InspectionView, OriginView, Summary,
     WarningView,

@@ -174,7 +174,10 @@ fn noise(l: &Ledger, units: usize) -> f64 {
 
 /// The reads of each query on the small story, in order: history, back, forward, recall impact, batch view,
 /// corrections, GTIN/lot lookup.
-fn measure(l: &Ledger, store: &CountingStore, p: &Probe) -> Vec<(&'static str, Reads, usize)> {
+/// The counting store over sled or the in-memory store.
+type Counting = CountingStore<Arc<dyn Store>>;
+
+fn measure(l: &Ledger, store: &Counting, p: &Probe) -> Vec<(&'static str, Reads, usize)> {
     let mut out = Vec::new();
     store.take();
     let n = l.history(p.herd).unwrap().len();
@@ -201,7 +204,7 @@ fn measure(l: &Ledger, store: &CountingStore, p: &Probe) -> Vec<(&'static str, R
 
 /// Builds a ledger of about `size` records with the small story in it, over sled (`on_disk`) or the in-memory
 /// store, behind a counting store.
-fn ledger_of(size: usize, on_disk: bool) -> (tempfile::TempDir, Ledger, Arc<CountingStore>, Probe, f64) {
+fn ledger_of(size: usize, on_disk: bool) -> (tempfile::TempDir, Ledger, Arc<Counting>, Probe, f64) {
     let dir = tempfile::tempdir().unwrap();
     let inner: Arc<dyn Store> =
         if on_disk { Arc::new(SledStore::open(dir.path()).unwrap()) } else { Arc::new(MemStore::default()) };

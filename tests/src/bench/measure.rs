@@ -4,13 +4,13 @@
 use std::io::{BufReader, BufWriter};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use trace_core::{
-    BatchId, Checkpoint, Direction, Error, Ledger, NoteSigner, Origin, Pair, Record, SecretKey, SledStore, Store,
-    Trust, Writes, verify_bundle, write_bundle,
+    BatchId, Checkpoint, Direction, Error, Ledger, NoteSigner, Origin, Record, SecretKey, SledStore, Store, Trust,
+    verify_bundle, write_bundle,
 };
 
 use super::synth::Herd;
@@ -19,49 +19,8 @@ use super::synth::Herd;
 pub const BATCH: usize = 256;
 
 /// The sled store with counters: lineage walks are measured in edges, and an edge is a key read by a range
-/// scan. The counters cost one relaxed atomic add per call.
-#[derive(Debug)]
-pub struct CountingStore {
-    /// The store itself; reads through it directly are the raw baseline.
-    pub inner: SledStore,
-    range_items: AtomicU64,
-}
-
-impl CountingStore {
-    /// Wraps `inner`.
-    pub fn new(inner: SledStore) -> CountingStore {
-        CountingStore { inner, range_items: AtomicU64::new(0) }
-    }
-
-    /// Keys returned by range scans so far.
-    pub fn range_items(&self) -> u64 {
-        self.range_items.load(Ordering::Relaxed)
-    }
-}
-
-impl Store for CountingStore {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        self.inner.get(key)
-    }
-
-    fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error> {
-        let out = self.inner.range(from, to, limit)?;
-        self.range_items.fetch_add(out.len() as u64, Ordering::Relaxed);
-        Ok(out)
-    }
-
-    fn apply(&self, writes: &Writes) -> Result<(), Error> {
-        self.inner.apply(writes)
-    }
-
-    fn flush(&self) -> Result<(), Error> {
-        self.inner.flush()
-    }
-
-    fn size_on_disk(&self) -> Result<u64, Error> {
-        self.inner.size_on_disk()
-    }
-}
+/// scan; reads through its `inner()` are the raw baseline.
+pub type CountingStore = trace_core::CountingStore<SledStore>;
 
 /// Opens the sled store in `dir`, retrying while a previous handle (a writer thread winding down) still
 /// holds its lock.
@@ -252,7 +211,7 @@ pub fn trace(
     let mut time_total = 0.0;
     let mut measure =
         |starts: &[BatchId], f: &dyn Fn(BatchId) -> anyhow::Result<Vec<BatchId>>| -> anyhow::Result<f64> {
-            let before = store.range_items();
+            let before = store.reads().pairs;
             let start = Instant::now();
             let mut i = 0;
             while start.elapsed() < min || i < starts.len().min(8) {
@@ -263,7 +222,7 @@ pub fn trace(
                 i += 1;
             }
             let t = start.elapsed().as_secs_f64();
-            let edges = store.range_items() - before;
+            let edges = store.reads().pairs - before;
             walks += i as u64;
             edges_total += edges;
             time_total += t;
@@ -290,7 +249,7 @@ pub fn trace(
     let mut missing = 0;
     let raw_reads_per_s = rate(min, || {
         for k in &keys {
-            if store.inner.get(k).ok().flatten().is_none() {
+            if store.inner().get(k).ok().flatten().is_none() {
                 missing += 1;
             }
         }
