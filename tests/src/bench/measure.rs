@@ -1,6 +1,7 @@
 //! The library-side measurements and their same-run baselines: raw signature verification, durable append,
 //! the audit, lineage walks against raw point reads, and bytes on disk.
 
+use std::collections::BTreeMap;
 use std::io::{BufReader, BufWriter};
 use std::path::Path;
 use std::sync::Arc;
@@ -321,35 +322,78 @@ pub fn process_cpu_s() -> Option<f64> {
     Some(ticks as f64 / 100.0)
 }
 
-/// CPU time used so far by this process's threads named `name`, in seconds (`/proc/self/task/*/schedstat`,
-/// in nanoseconds), where the platform tells. A thread names itself once it runs, so a thread just spawned
-/// is waited for, up to a second.
-pub fn thread_cpu_s(name: &str) -> Option<f64> {
+/// CPU time used so far by each of this process's threads named `name`, by thread id, in seconds
+/// (`/proc/self/task/*/schedstat`, in nanoseconds), where the platform tells. A thread names itself once it
+/// runs, so a thread just spawned is waited for, up to a second.
+pub fn thread_cpu_s(name: &str) -> Option<BTreeMap<u64, f64>> {
     for _ in 0..100 {
-        if let Some(s) = thread_cpu_once(name) {
-            return Some(s);
+        let found = thread_cpu_once(name)?;
+        if !found.is_empty() {
+            return Some(found);
         }
         std::thread::sleep(Duration::from_millis(10));
     }
     None
 }
 
-fn thread_cpu_once(name: &str) -> Option<f64> {
-    let mut total_ns = 0u64;
-    let mut found = false;
+/// CPU a set of threads used between two readings of [`thread_cpu_s`]: threads that ended in between are
+/// left out (the writer of a ledger just dropped), threads that started count from zero.
+pub fn thread_cpu_delta_s(before: &BTreeMap<u64, f64>, after: &BTreeMap<u64, f64>) -> f64 {
+    after.iter().map(|(tid, a)| a - before.get(tid).copied().unwrap_or(0.0)).sum()
+}
+
+fn thread_cpu_once(name: &str) -> Option<BTreeMap<u64, f64>> {
+    let mut out = BTreeMap::new();
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<u64>().ok()) else { continue };
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
         if comm.trim_end() != name {
             continue;
         }
-        // A thread that is exiting (the writer of a ledger just dropped) may no longer answer: skip it.
+        // A thread that is exiting may no longer answer: leave it out.
         let ns = std::fs::read_to_string(task.path().join("schedstat"))
             .ok()
             .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()));
         if let Some(ns) = ns {
-            total_ns += ns;
-            found = true;
+            out.insert(tid, ns as f64 / 1e9);
         }
     }
-    found.then(|| total_ns as f64 / 1e9)
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_cpu_counts_threads_that_started_and_leaves_out_those_that_ended() {
+        let before = BTreeMap::from([(1, 5.0), (2, 1.0)]);
+        let after = BTreeMap::from([(2, 1.5), (3, 0.25)]);
+        // Thread 1 ended (left out), thread 2 used 0.5 s, thread 3 started and used 0.25 s.
+        assert_eq!(thread_cpu_delta_s(&before, &after), 0.75);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_named_busy_thread_is_found_with_its_cpu() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::Builder::new()
+            .name("cpu-probe-test".into())
+            .spawn(move || {
+                let start = Instant::now();
+                let mut x = 0u64;
+                while start.elapsed() < Duration::from_millis(30) {
+                    x = x.wrapping_mul(31).wrapping_add(7);
+                }
+                std::hint::black_box(x);
+                rx.recv().ok();
+            })
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let seen = thread_cpu_s("cpu-probe-test").expect("the probe thread is listed");
+        assert_eq!(seen.len(), 1);
+        assert!(seen.values().all(|s| *s > 0.0), "{seen:?}");
+        tx.send(()).unwrap();
+        t.join().unwrap();
+    }
 }

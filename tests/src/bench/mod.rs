@@ -255,7 +255,8 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
     if let Some(us) = per_record_us(cpu_before.0, cpu_after.0) {
         f.insert("append_cpu_us_per_record".into(), json!(us));
     }
-    if let Some(us) = per_record_us(cpu_before.1, cpu_after.1) {
+    let writer_s = cpu_before.1.zip(cpu_after.1).map(|(b, a)| measure::thread_cpu_delta_s(&b, &a));
+    if let Some(us) = per_record_us(Some(0.0), writer_s) {
         f.insert("append_writer_cpu_us_per_record".into(), json!(us));
     }
 
