@@ -2,12 +2,15 @@
 //! flush, implemented by [`SledStore`]. Nothing above this module knows it is sled; another engine that can
 //! apply a batch atomically and make it durable on `flush` can replace it without touching the domain code.
 //!
-//! Also here: [`CountingStore`], which counts the reads passing through it, and [`Overlay`], the write set of one group commit, layered over the store so that each record in a
-//! group sees the effects of the records before it, and a refused record's writes are dropped.
+//! Also here: [`CountingStore`], which counts the reads passing through it, and [`Overlay`], the write set of
+//! one group commit, layered over the store so that each record in a group sees the effects of the records
+//! before it, and a refused record's writes are dropped.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 
 use crate::error::Error;
 
@@ -155,9 +158,9 @@ impl Reads {
 #[derive(Debug)]
 pub struct CountingStore<S> {
     inner: S,
-    gets: std::sync::atomic::AtomicU64,
-    ranges: std::sync::atomic::AtomicU64,
-    pairs: std::sync::atomic::AtomicU64,
+    gets: AtomicU64,
+    ranges: AtomicU64,
+    pairs: AtomicU64,
 }
 
 impl<S: Store> CountingStore<S> {
@@ -173,13 +176,11 @@ impl<S: Store> CountingStore<S> {
 
     /// The reads so far.
     pub fn reads(&self) -> Reads {
-        use std::sync::atomic::Ordering::Relaxed;
         Reads { gets: self.gets.load(Relaxed), ranges: self.ranges.load(Relaxed), pairs: self.pairs.load(Relaxed) }
     }
 
     /// The reads so far, and starts counting again from zero.
     pub fn take(&self) -> Reads {
-        use std::sync::atomic::Ordering::Relaxed;
         Reads {
             gets: self.gets.swap(0, Relaxed),
             ranges: self.ranges.swap(0, Relaxed),
@@ -190,14 +191,14 @@ impl<S: Store> CountingStore<S> {
 
 impl<S: Store> Store for CountingStore<S> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        self.gets.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.gets.fetch_add(1, Relaxed);
         self.inner.get(key)
     }
 
     fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error> {
         let out = self.inner.range(from, to, limit)?;
-        self.ranges.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.pairs.fetch_add(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.ranges.fetch_add(1, Relaxed);
+        self.pairs.fetch_add(out.len() as u64, Relaxed);
         Ok(out)
     }
 

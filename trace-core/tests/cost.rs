@@ -172,11 +172,11 @@ fn noise(l: &Ledger, units: usize) -> f64 {
     appended as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The reads of each query on the small story, in order: history, back, forward, recall impact, batch view,
-/// corrections, GTIN/lot lookup.
 /// The counting store over sled or the in-memory store.
 type Counting = CountingStore<Arc<dyn Store>>;
 
+/// The reads of each query on the small story, in order: history, back, forward, recall impact, batch view,
+/// corrections, GTIN/lot lookup.
 fn measure(l: &Ledger, store: &Counting, p: &Probe) -> Vec<(&'static str, Reads, usize)> {
     let mut out = Vec::new();
     store.take();

@@ -17,7 +17,8 @@ use trace_core::{BatchId, Event, Ledger, LogEntry, RecordId, Summary, Time};
 
 /// Bytes of answers kept by default (JSON, pages, and the sets they rest on, approximately): about 4,000 cuts
 /// of meat (~8 KB each in `trace-bench`, half of them with their page). A summary grows with its lineage, so
-/// a count of entries would not bound memory; past the budget, entries are dropped (in hash order, so at random) until a quarter is free.
+/// a count of entries would not bound memory; past the budget, entries are dropped (in hash order, so at
+/// random) until a quarter is free.
 pub(crate) const DEFAULT_BUDGET: usize = 32 << 20;
 
 /// Most new entries read to carry an answer forward; past this it is rebuilt instead.

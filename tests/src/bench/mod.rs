@@ -246,18 +246,14 @@ fn run_size(opts: &Options, n: usize, dir: &Path) -> anyhow::Result<Value> {
     f.insert("append_per_s".into(), json!(round(append_per_s, 0)));
     f.insert("append_ratio".into(), json!(round(append_per_s / base.batch_per_s, 4)));
     // What an append costs in CPU, which a busy machine moves much less than the rate: all threads (the
-    // signature checks on every core included), and the single writer's share.
-    // Left out where the platform does not tell, or (the process's, counted in 10 ms ticks) on a ledger
-    // too small to register.
-    let per_record_us = |before: Option<f64>, after: Option<f64>| {
-        before.zip(after).map(|(b, a)| round((a - b) * 1e6 / records as f64, 1)).filter(|us| *us > 0.0)
-    };
-    if let Some(us) = per_record_us(cpu_before.0, cpu_after.0) {
-        f.insert("append_cpu_us_per_record".into(), json!(us));
-    }
+    // signature checks on every core included), and the single writer's share. Left out where the platform
+    // does not tell, or (the process's, counted in 10 ms ticks) on a ledger too small to register.
+    let process_s = cpu_before.0.zip(cpu_after.0).map(|(b, a)| a - b);
     let writer_s = cpu_before.1.zip(cpu_after.1).map(|(b, a)| measure::thread_cpu_delta_s(&b, &a));
-    if let Some(us) = per_record_us(Some(0.0), writer_s) {
-        f.insert("append_writer_cpu_us_per_record".into(), json!(us));
+    for (key, seconds) in [("append_cpu_us_per_record", process_s), ("append_writer_cpu_us_per_record", writer_s)] {
+        if let Some(us) = seconds.map(|s| round(s * 1e6 / records as f64, 1)).filter(|us| *us > 0.0) {
+            f.insert(key.into(), json!(us));
+        }
     }
 
     // 3. The audit.
