@@ -98,8 +98,13 @@ impl Backend {
                 None => Err(local(ApiError::not_found(format!("batch {id} not found")))),
             },
             Backend::Remote(c) => {
-                let v: serde_json::Value = c.get(&format!("/v1/batches/{id}"))?;
-                serde_json::from_value(v["state"].clone()).context("reading the batch state")
+                /// The part of `/v1/batches/{id}` a command acts on, read as its typed shape.
+                #[derive(serde::Deserialize)]
+                struct StateOnly {
+                    state: BatchState,
+                }
+                let v: StateOnly = c.get(&format!("/v1/batches/{id}")).context("reading the batch state")?;
+                Ok(v.state)
             }
         }
     }

@@ -3,6 +3,7 @@
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod backends;
 mod basics;
 mod outputs;
 mod qr;

@@ -55,7 +55,9 @@ impl Actor {
 
 /// What a batch is.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// JSON tags the variant with `type`, not `kind`: an input lot's own fields include `kind` (feed, vet drug,
+/// pesticide), and a tag of the same name would give the object that key twice.
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum BatchKind {
     /// Farm produce or food.
     Produce {

@@ -1,0 +1,320 @@
+//! One command table, two backends. Every `trace` command that has a `--data` form runs against a local ledger
+//! and against a real node on loopback serving a byte-for-byte copy of it, for a produce batch and for each kind
+//! of input lot (feed, vet drug, pesticide). Exit codes must match the table, and `--json` output must be
+//! identical on both sides once the fields the table names as backend-specific are removed. Every JSON answer
+//! is parsed with a parser that refuses a repeated key.
+//!
+//! Events carry a fixed `--time`, and ed25519 signatures are deterministic, so both sides sign the same bytes
+//! and get the same record ids, batch ids and entry indexes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use trace_core::{DataDir, Origin, Time};
+use trace_node::{Limits, Node};
+
+use crate::audit::Served;
+use crate::basics::trace;
+
+/// A JSON value parsed by a deserializer that refuses an object with a repeated key (serde_json keeps the last).
+#[derive(Debug)]
+pub struct Strict(pub serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Strict;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Strict, E> {
+                Ok(Strict(b.into()))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Strict, E> {
+                Ok(Strict(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Strict, E> {
+                Ok(Strict(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Strict, E> {
+                Ok(Strict(n.into()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Strict, E> {
+                Ok(Strict(s.into()))
+            }
+            fn visit_unit<E>(self) -> Result<Strict, E> {
+                Ok(Strict(serde_json::Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Strict, A::Error> {
+                let mut v = Vec::new();
+                while let Some(Strict(x)) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Strict(v.into()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Strict, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    let Strict(v) = a.next_value()?;
+                    if m.insert(k.clone(), v).is_some() {
+                        return Err(de::Error::custom(format!("duplicate key '{k}'")));
+                    }
+                }
+                Ok(Strict(m.into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses `text` as JSON, refusing repeated keys.
+pub fn strict_json(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::from_str::<Strict>(text).map(|s| s.0)
+}
+
+#[test]
+fn the_strict_parser_refuses_a_repeated_key_at_any_depth() {
+    assert!(strict_json(r#"{"a":{"kind":"input","kind":"feed"}}"#).unwrap_err().to_string().contains("'kind'"));
+    assert!(strict_json(r#"[{"a":1},{"a":1,"b":[{"c":1,"c":2}]}]"#).is_err());
+    assert_eq!(strict_json(r#"{"a":[1,{"b":null}]}"#).unwrap()["a"][1]["b"], serde_json::Value::Null);
+}
+
+/// Removes every object member named in `fields`, at any depth.
+fn strip(v: &mut serde_json::Value, fields: &[&str]) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for f in fields {
+                m.remove(*f);
+            }
+            m.values_mut().for_each(|x| strip(x, fields));
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| strip(x, fields)),
+        _ => {}
+    }
+}
+
+/// One row of the table: a command line with `{name}` placeholders, the role whose key signs or reads, the exit
+/// code both backends must give, what to call each batch it creates, and the fields that differ by backend.
+struct Row {
+    args: &'static str,
+    key: &'static str,
+    exit: i32,
+    creates: &'static [&'static str],
+    json: bool,
+    /// Whether stdout is JSON to compare member by member (true for every `--json` row).
+    parse: bool,
+    backend_specific: &'static [&'static str],
+}
+
+const fn row(args: &'static str, key: &'static str, exit: i32) -> Row {
+    Row { args, key, exit, creates: &[], json: true, parse: true, backend_specific: ACCEPTED }
+}
+
+/// `accepted` is the time each backend's ledger accepted a record (in a write's answer and in every history): the
+/// one field the two sides answer differently.
+const ACCEPTED: &[&str] = &["accepted"];
+
+fn table() -> Vec<Row> {
+    let mut t = vec![
+        Row {
+            creates: &["feed"],
+            ..row(
+                "register-input --kind feed --name '育肥猪配合饲料 Finishing feed' --approval 'SCXK(辽)2026-01' \
+                 --lot F-2611 --substance 'corn' --quantity '2000 kg'",
+                "supplier",
+                0,
+            )
+        },
+        Row {
+            creates: &["drug"],
+            ..row(
+                "register-input --kind vet-drug --name '阿莫西林可溶性粉 Amoxicillin' --approval '兽药字(2021)060011234' \
+                 --lot A-2611 --substance amoxicillin --withdrawal-days 28 --quantity '100 box' \
+                 --code 202611010123400000000777",
+                "supplier",
+                0,
+            )
+        },
+        Row {
+            creates: &["pesticide"],
+            ..row(
+                "register-input --kind pesticide --name '吡虫啉 Imidacloprid' --approval 'PD20260001' --lot P-2611 \
+                 --substance imidacloprid --withdrawal-days 7 --quantity '50 l'",
+                "supplier",
+                0,
+            )
+        },
+        Row {
+            creates: &["herd"],
+            ..row(
+                "register --product '生猪 Live pigs' --class livestock --commissioning herd --quantity '30 head' \
+                 --place 'Hetao farm'",
+                "coop",
+                0,
+            )
+        },
+    ];
+    for lot in ["feed", "drug", "pesticide"] {
+        let lot: &'static str = lot;
+        let cmd = |f: &str| -> &'static str { Box::leak(f.replace("LOT", &format!("{{{lot}}}")).into_boxed_str()) };
+        t.extend([
+            row(cmd("show LOT"), "regulator", 0),
+            Row { ..row(cmd("inspect LOT --sample S-LOT --analyte clenbuterol --value 0 --limit 0 --unit µg/kg --verdict pass"), "lab", 0) },
+            Row { ..row(cmd("hold LOT --reason 'sample under test'"), "regulator", 0) },
+            row(cmd("ship LOT --quantity '1 kg' --to {coop_pub}"), "supplier", 3),
+            Row { ..row(cmd("release LOT --reason 'retest negative'"), "regulator", 0) },
+            row(cmd("forward LOT"), "regulator", 0),
+            row(cmd("back LOT"), "regulator", 0),
+            Row { json: false, parse: false, ..row(cmd("qr LOT --base https://trace.example --style none"), "regulator", 0) },
+        ]);
+    }
+    t.extend([
+        Row { ..row("apply {herd} --input {feed} --dose '100 kg'", "coop", 0) },
+        Row { ..row("recall {feed} --reason 'clenbuterol 1250 µg/kg'", "regulator", 0) },
+        Row { ..row("recall {drug} --reason 'counterfeit approval'", "regulator", 0) },
+        Row { ..row("recall {pesticide} --reason 'banned in 2026'", "regulator", 0) },
+        row("recall-impact {feed}", "regulator", 0),
+        row("recall-impact {drug}", "regulator", 0),
+        row("show {herd}", "regulator", 0),
+        row("show {feed}", "regulator", 0),
+        row("ship {herd} --quantity '10 head' --to {processor_pub}", "coop", 3),
+        row("batches", "regulator", 0),
+        row("actors", "regulator", 0),
+        row("late-entries", "regulator", 0),
+        Row {
+            json: false,
+            parse: false,
+            ..row("qr 202611010123400000000777 --base https://trace.example --style none", "regulator", 0)
+        },
+        Row { json: false, parse: false, ..row("export --csv - --lot {herd}", "regulator", 0) },
+        Row {
+            json: false,
+            backend_specific: &["accepted", "creationDate", "recordTime"],
+            ..row("export --epcis - --lot {herd}", "regulator", 0)
+        },
+    ]);
+    t
+}
+
+/// Splits a command line into words, honouring single quotes.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut any) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, any) = (!quoted, true),
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            c => (cur, any) = (cur + &c.to_string(), true),
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+fn fill(line: &str, names: &HashMap<String, String>) -> String {
+    let mut s = line.to_owned();
+    for (k, v) in names {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    assert!(!s.contains('{') || s.contains("\"{"), "unfilled placeholder in {s}");
+    s
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+/// Opens a data directory, waiting while a dropped ledger's writer thread still holds its lock.
+fn open(dir: &Path) -> DataDir {
+    for _ in 0..500 {
+        match DataDir::open(dir) {
+            Err(trace_core::Error::Storage(m)) if m.contains("in use") || m.contains("lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{} stayed locked", dir.display())
+}
+
+#[test]
+fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (local, remote) = (dir.path().join("local"), dir.path().join("remote"));
+    let origin: Origin = trace_core::demo::DEMO_ORIGIN.parse().unwrap();
+    let (d, cast, _) = trace_core::demo::install(&local, origin, Time::now()).unwrap();
+    let size = d.ledger.size();
+    d.ledger.flush().unwrap();
+    drop(d);
+    // Opening and closing again waits until the dropped ledger's writer has let go of the store.
+    drop(open(&local));
+    copy_dir(&local, &remote);
+    let r = open(&remote);
+    assert_eq!(r.ledger.size(), size, "the copy holds the same log");
+    let served = Served::start(Arc::new(Node::new(r.ledger, r.log_key, r.config.log_key_name, Limits::default())));
+
+    let mut names: HashMap<String, String> = HashMap::new();
+    names.insert("coop_pub".into(), cast.coop.public().to_string());
+    names.insert("processor_pub".into(), cast.processor.public().to_string());
+    // One claimed time for every event on both sides: a minute ago, after every event of the demo story.
+    let time = (Time::now().0 - 60_000).to_string();
+    let local_s = local.to_str().unwrap().to_owned();
+    let mut compared = BTreeMap::new();
+    for row in table() {
+        let line = fill(row.args, &names);
+        let key = local.join("keys").join(format!("{}.key", row.key));
+        let mut common = words(&line);
+        common.extend(["--key".into(), key.to_str().unwrap().into(), "--time".into(), time.clone()]);
+        if row.json {
+            common.push("--json".into());
+        }
+        let mut outs = Vec::new();
+        for backend in [["--data", local_s.as_str()], ["--node", served.base.as_str()]] {
+            let mut args: Vec<&str> = common.iter().map(String::as_str).collect();
+            args.extend(backend);
+            let o = trace(&args);
+            let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            assert_eq!(o.status.code(), Some(row.exit), "trace {line} on {}: {stdout}{stderr}", backend[0]);
+            let shown = if row.parse && row.exit == 0 {
+                let mut v = strict_json(&stdout).unwrap_or_else(|e| panic!("trace {line} on {}: {e}", backend[0]));
+                strip(&mut v, row.backend_specific);
+                serde_json::to_string_pretty(&v).unwrap()
+            } else if row.exit == 0 {
+                stdout.to_string()
+            } else {
+                // A refusal: the same rule code on both sides (the message may name the backend's URL).
+                stderr.lines().find(|l| l.contains("refused")).unwrap_or(&stderr).to_owned()
+            };
+            outs.push((shown, stdout.into_owned()));
+        }
+        assert_eq!(outs[0].0, outs[1].0, "trace {line}: the local ledger and the node answer differently");
+        if row.exit == 0 && !row.creates.is_empty() {
+            let v = strict_json(&outs[0].1).unwrap();
+            for (name, id) in row.creates.iter().zip(v["created"].as_array().unwrap()) {
+                names.insert((*name).to_owned(), id.as_str().unwrap().to_owned());
+            }
+        }
+        compared.insert(line, row.exit);
+    }
+    assert!(compared.len() >= 40, "the table ran {} commands", compared.len());
+}
