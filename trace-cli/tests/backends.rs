@@ -317,4 +317,36 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
         compared.insert(line, row.exit);
     }
     assert!(compared.len() >= 40, "the table ran {} commands", compared.len());
+
+    // Every JSON answer of the API table (docs/api.md), read raw from the node, has no repeated key.
+    let client = trace_cli::client::Client::new(&served.base, Some(cast.regulator.clone()));
+    let record =
+        strict_json(&client.get_text(&format!("/v1/batches/{}/history", names["feed"]), "application/json").unwrap())
+            .unwrap()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let mut paths = vec![
+        "/healthz".to_owned(),
+        "/v1/batches".into(),
+        "/v1/actors".into(),
+        "/v1/late-entries?from=0&limit=100".into(),
+        format!("/v1/records/{record}"),
+        format!("/v1/export/epcis?lot={}", names["herd"]),
+        "/v1/proof/inclusion?index=3".into(),
+        "/v1/proof/consistency?old=3".into(),
+        "/v1/entries?from=0&limit=10".into(),
+    ];
+    for b in ["feed", "drug", "pesticide", "herd"] {
+        let id = &names[b];
+        for route in ["", "/history", "/back", "/forward", "/recall-impact"] {
+            paths.push(format!("/v1/batches/{id}{route}"));
+        }
+        paths.push(format!("/v1/public/batches/{id}"));
+        paths.push(format!("/v1/public/batches/{id}/proofs"));
+    }
+    for path in &paths {
+        let body = client.get_text(path, "application/json").unwrap_or_else(|e| panic!("GET {path}: {e:#}"));
+        strict_json(&body).unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    }
 }
