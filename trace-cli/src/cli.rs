@@ -431,7 +431,7 @@ pub enum Command {
         /// Lot or batch.
         batch: BatchId,
     },
-    /// Export the audit bundle (every log entry under a signed checkpoint, DESIGN.md section 5), a lot's FSMA 204
+    /// Export the audit bundle (every log entry under a signed checkpoint, docs/formats.md, "Audit bundle"), a lot's FSMA 204
     /// spreadsheet, or its EPCIS 2.0 document.
     #[command(after_help = "\
 With --data the ledger is local and trace acts as its operator: it signs a checkpoint of the whole log with the

@@ -1,4 +1,4 @@
-//! `trace qr`: labels for batches and vet-drug packages, with the payloads of DESIGN.md section 7.
+//! `trace qr`: labels for batches and vet-drug packages, with the payloads of docs/qr.md.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

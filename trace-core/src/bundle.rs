@@ -1,4 +1,4 @@
-//! Audit bundles and proof files: the log as bytes an auditor can check offline (DESIGN.md section 5).
+//! Audit bundles and proof files: the log as bytes an auditor can check offline (docs/formats.md, "Audit bundle").
 //!
 //! An audit bundle is JSON Lines. Line 1 is the signed checkpoint and the log key:
 //! `{"type":"checkpoint","note":<signed note>,"log_key":<vkey>}`. Then one line per entry, in order from 0:

@@ -7,8 +7,8 @@
 //! an `errorDeclaration`.
 //!
 //! Identifiers: a batch with a GTIN and lot is its GS1 Digital Link `{resolver}/01/{gtin}/10/{lot}`; any
-//! other batch or input lot is `{resolver}/b/{id}` and a vet-drug package `{resolver}/vd/{code}` (DESIGN.md
-//! section 7). Parties are `urn:trace:party:{key}`, their sites `urn:trace:location:{key}`, records
+//! other batch or input lot is `{resolver}/b/{id}` and a vet-drug package `{resolver}/vd/{code}`
+//! (docs/qr.md). Parties are `urn:trace:party:{key}`, their sites `urn:trace:location:{key}`, records
 //! `urn:trace:record:{id}`, documents `urn:trace:document:{text}`. Business steps, dispositions, transaction
 //! and source types are full CBV 2.0 URIs. What EPCIS has no field for goes in `trace:` extension fields.
 

@@ -1,4 +1,4 @@
-//! The events a record can carry (DESIGN.md section 3), mapped to GS1 EPCIS 2.0 / CBV and FSMA 204 in
+//! The events a record can carry (docs/data-model.md, section 2), mapped to GS1 EPCIS 2.0 / CBV and FSMA 204 in
 //! `docs/data-model.md`.
 //!
 //! Variants are encoded by position: add new kinds at the end of [`Event`] and new fields never (a new field
@@ -57,7 +57,7 @@ pub enum Event {
 }
 
 impl Event {
-    /// The event's kind name, as in DESIGN.md and the JSON `type` field.
+    /// The event's kind name, as in docs/data-model.md and the JSON `type` field.
     pub fn kind(&self) -> &'static str {
         match self {
             Event::ActorAdmitted(_) => "ActorAdmitted",

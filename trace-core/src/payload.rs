@@ -1,4 +1,4 @@
-//! What a label's QR code holds (DESIGN.md section 7), and reading it back from whatever a scanner or a person
+//! What a label's QR code holds (docs/qr.md), and reading it back from whatever a scanner or a person
 //! hands us.
 //!
 //! - Produce with a GTIN: the GS1 Digital Link URI `https://HOST/01/{GTIN-14}/10/{lot}`.

@@ -1,4 +1,4 @@
-//! The rules enforced when a record is appended (DESIGN.md section 4), each in one place, and the state
+//! The rules enforced when a record is appended (docs/data-model.md, section 3), each in one place, and the state
 //! changes an accepted record makes. Every refusal names its [`Rule`] and the fact that breaks it.
 //!
 //! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with an
