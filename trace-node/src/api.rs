@@ -32,6 +32,10 @@ pub struct Limits {
     pub timeout: Duration,
     /// Bytes of scan answers (summaries and pages) kept in memory.
     pub scan_cache_bytes: usize,
+    /// Most unexpired request signatures remembered for one key (beyond: 429).
+    pub replay_per_key: usize,
+    /// Most unexpired request signatures remembered in all (beyond: 429).
+    pub replay_total: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +45,8 @@ impl Default for Limits {
             max_bulk: 4096,
             timeout: Duration::from_secs(30),
             scan_cache_bytes: crate::cache::DEFAULT_BUDGET,
+            replay_per_key: auth::REPLAY_PER_KEY,
+            replay_total: auth::REPLAY_TOTAL,
         }
     }
 }
@@ -56,7 +62,7 @@ pub struct Node {
     pub log_key_name: String,
     /// Metrics.
     pub metrics: Metrics,
-    /// Request-signature replay guard.
+    /// Request-signature replay guard; also holds the node's start time.
     pub replay: ReplayGuard,
     /// Limits.
     pub limits: Limits,
@@ -79,7 +85,7 @@ impl Node {
             log_key,
             log_key_name,
             metrics: Metrics::default(),
-            replay: ReplayGuard::default(),
+            replay: ReplayGuard::with_bounds(limits.replay_per_key, limits.replay_total),
             limits,
             checkpoints,
             scans,

@@ -7,12 +7,15 @@
 //! ```
 //!
 //! The time must be within [`WINDOW_MS`] of the node's clock, and each signature is accepted once: a replay
-//! within the window is refused. See `docs/api.md`.
+//! within the window is refused. The guard never forgets a signature inside its window: when a key has
+//! [`REPLAY_PER_KEY`] signatures in flight, or the node [`REPLAY_TOTAL`], new requests are refused with 429
+//! instead. The guard lives in memory, so a request timed before the node process started is refused: no
+//! signature seen by an earlier process can be replayed after a restart. See `docs/api.md`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use trace_core::{Actor, PublicKey, Role, SecretKey, Signature, Time, encoding};
 
 use crate::error::ApiError;
@@ -27,9 +30,12 @@ pub const SIGNATURE_HEADER: &str = "x-trace-signature";
 /// How far a request's time may be from the node's clock, either way.
 pub const WINDOW_MS: u64 = 5 * 60 * 1000;
 
-/// Most signatures remembered for replay detection. When full, the oldest are forgotten early, which only
-/// narrows the replay window for them.
-const REPLAY_CAPACITY: usize = 200_000;
+/// Most unexpired signatures remembered for one key. When reached, that key's new requests are refused with
+/// 429 `too-many-requests` until some expire; a remembered signature is never forgotten early.
+pub const REPLAY_PER_KEY: usize = 20_000;
+
+/// Most unexpired signatures remembered in all. When reached, every new request is refused with 429.
+pub const REPLAY_TOTAL: usize = 200_000;
 
 /// The three headers for a signed request.
 pub fn sign_request(
@@ -47,38 +53,79 @@ pub fn sign_request(
     ]
 }
 
-/// Remembers accepted request signatures until their window has passed.
-#[derive(Debug, Default)]
+/// Remembers accepted request signatures until their window has passed, and the time the node started.
+#[derive(Debug)]
 pub struct ReplayGuard {
+    started: u64,
+    per_key: usize,
+    total: usize,
     inner: Mutex<ReplayInner>,
 }
 
 #[derive(Debug, Default)]
 struct ReplayInner {
-    seen: HashMap<[u8; 64], u64>,
-    order: VecDeque<([u8; 64], u64)>,
+    seen: HashSet<[u8; 64]>,
+    /// (expires, signature, key), in expiry order.
+    expiry: BTreeSet<(u64, [u8; 64], [u8; 32])>,
+    per_key: HashMap<[u8; 32], usize>,
+}
+
+/// Why a signature was not recorded.
+enum Refusal {
+    Replayed,
+    KeyFull,
+    Full,
+}
+
+impl Default for ReplayGuard {
+    fn default() -> ReplayGuard {
+        ReplayGuard::with_bounds(REPLAY_PER_KEY, REPLAY_TOTAL)
+    }
 }
 
 impl ReplayGuard {
-    /// Records `sig` (valid until `expires`), or says it was already used.
-    fn first_use(&self, sig: &Signature, now: u64, expires: u64) -> bool {
+    /// A guard started now, remembering at most `per_key` unexpired signatures of one key and `total` in all.
+    pub fn with_bounds(per_key: usize, total: usize) -> ReplayGuard {
+        ReplayGuard { started: Time::now().0, per_key, total, inner: Mutex::new(ReplayInner::default()) }
+    }
+
+    /// When this guard (the node process) started, unix milliseconds.
+    pub fn started(&self) -> u64 {
+        self.started
+    }
+
+    /// Records `sig` by `key` (valid until `expires`), or says why not. Only expired signatures are dropped.
+    fn first_use(&self, key: &PublicKey, sig: &Signature, now: u64, expires: u64) -> Result<(), Refusal> {
         let mut g = match self.inner.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        while let Some((s, exp)) = g.order.front().copied() {
-            if exp > now && g.order.len() < REPLAY_CAPACITY {
+        while let Some(&(exp, s, k)) = g.expiry.first() {
+            if exp > now {
                 break;
             }
-            g.order.pop_front();
+            g.expiry.pop_first();
             g.seen.remove(&s);
+            if let Some(n) = g.per_key.get_mut(&k) {
+                *n -= 1;
+                if *n == 0 {
+                    g.per_key.remove(&k);
+                }
+            }
         }
-        if g.seen.contains_key(&sig.0) {
-            return false;
+        if g.seen.contains(&sig.0) {
+            return Err(Refusal::Replayed);
         }
-        g.seen.insert(sig.0, expires);
-        g.order.push_back((sig.0, expires));
-        true
+        if g.per_key.get(key.as_bytes()).copied().unwrap_or(0) >= self.per_key {
+            return Err(Refusal::KeyFull);
+        }
+        if g.seen.len() >= self.total {
+            return Err(Refusal::Full);
+        }
+        g.seen.insert(sig.0);
+        g.expiry.insert((expires, sig.0, *key.as_bytes()));
+        *g.per_key.entry(*key.as_bytes()).or_insert(0) += 1;
+        Ok(())
     }
 }
 
@@ -122,6 +169,16 @@ pub fn authenticate(
             format!("request time {time} is more than 5 minutes from the node's clock {now}; check your clock"),
         ));
     }
+    if time < replay.started {
+        return Err(ApiError::unauthorized(
+            "request-before-start",
+            format!(
+                "request time {time} is before the node started ({}); a restarted node cannot tell a replay, so \
+                 sign the request afresh",
+                replay.started
+            ),
+        ));
+    }
     key.verify_strict(&encoding::request_signed_bytes(method, path_and_query, time, body), &sig)
         .map_err(|_| ApiError::unauthorized("bad-request-signature", "request signature does not verify"))?;
     let actor = ledger
@@ -135,11 +192,28 @@ pub fn authenticate(
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         return Err(ApiError::forbidden(format!("this route needs one of the roles [{}]", names.join(", "))));
     }
-    if !replay.first_use(&sig, now, time + WINDOW_MS) {
-        return Err(ApiError::unauthorized(
-            "replayed-request",
-            "this request signature was already used; sign each request afresh",
-        ));
+    match replay.first_use(&key, &sig, now, time + WINDOW_MS) {
+        Ok(()) => {}
+        Err(Refusal::Replayed) => {
+            return Err(ApiError::unauthorized(
+                "replayed-request",
+                "this request signature was already used; sign each request afresh",
+            ));
+        }
+        Err(Refusal::KeyFull) => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                format!("key {} has too many requests in the last 5 minutes; retry later", key.short()),
+            ));
+        }
+        Err(Refusal::Full) => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "the node has too many signed requests in the last 5 minutes; retry later",
+            ));
+        }
     }
     Ok(actor)
 }

@@ -63,6 +63,9 @@ pub struct Checkpoints {
     latest: RwLock<Option<Arc<SignedHead>>>,
     /// Held while signing, so concurrent refreshes sign once.
     signing: Mutex<()>,
+    /// The notes this node signed lately, by size: a cosignature is only attached to one of these, and only
+    /// when the note it was made over is byte-identical.
+    signed: Mutex<BTreeMap<u64, Arc<SignedHead>>>,
     cosigned: Mutex<BTreeMap<u64, Note>>,
 }
 
@@ -81,6 +84,7 @@ impl Checkpoints {
             signer: NoteSigner::new(name, log_key.clone()).map_err(|e| format!("log key name {name:?}: {e}")),
             latest: RwLock::new(None),
             signing: Mutex::new(()),
+            signed: Mutex::new(BTreeMap::new()),
             cosigned: Mutex::new(BTreeMap::new()),
         }
     }
@@ -112,6 +116,13 @@ impl Checkpoints {
             Ok(mut g) => *g = Some(head.clone()),
             Err(p) => *p.into_inner() = Some(head.clone()),
         }
+        {
+            let mut signed = lock(&self.signed);
+            signed.insert(size, head.clone());
+            while signed.len() > COSIGNED_KEPT {
+                signed.pop_first();
+            }
+        }
         metrics.checkpoint();
         Ok(head)
     }
@@ -126,8 +137,9 @@ impl Checkpoints {
     }
 
     /// Adds a witness's cosignature line to a checkpoint this log signed, after checking that the note is
-    /// signed by the log key, describes this ledger, and that the line verifies under `witness`. Returns the
-    /// checkpoint's size and how many witness cosignatures it now carries.
+    /// signed by the log key, describes this ledger, is byte-identical to a note this node signed lately (so
+    /// the line is attached to the very text it was made over), and that the line verifies under `witness`.
+    /// Returns the checkpoint's size and how many witness cosignatures it now carries.
     pub fn add_cosignature(
         &self,
         ledger: &Ledger,
@@ -161,13 +173,28 @@ impl Checkpoints {
         witness
             .verify(signed.note().text(), sig.signature())
             .map_err(|e| bad(format!("the cosignature does not verify: {e}")))?;
-        // Only the log's own signature is kept from the note given; witness lines are added one by one.
-        let mut fresh = Note::new(signed.note().text().to_owned()).map_err(ApiError::internal)?;
-        if let Some(l) =
-            signed.note().signatures().iter().find(|s| s.name() == log_key.name() && s.key_id() == log_key.key_id())
-        {
-            fresh.add_signature(l.clone());
+        // The cosignature is served on the node's own note: only accept it over exactly that note, or a witness
+        // line made over other text (other signature lines, extension lines) would be served where it does not
+        // verify.
+        let head = lock(&self.signed).get(&cp.size()).cloned().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "unknown-checkpoint",
+                format!("this node has not signed a checkpoint of size {} lately; cosign the current one", cp.size()),
+            )
+        })?;
+        if head.note != note {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "checkpoint-mismatch",
+                format!(
+                    "the note is not byte-identical to the checkpoint of size {} this node signed; cosign the note \
+                     exactly as GET /v1/checkpoint serves it",
+                    cp.size()
+                ),
+            ));
         }
+        let fresh = Note::parse(head.note.as_bytes()).map_err(ApiError::internal)?;
         let mut cosigned = lock(&self.cosigned);
         let entry = cosigned.entry(cp.size()).or_insert(fresh);
         entry.add_signature(sig);

@@ -440,3 +440,45 @@ async fn every_write_endpoint_refuses_bad_input_with_a_specific_4xx_and_the_tree
     let (s, _) = send_json(w.app(), request(None, "GET", "/v1/checkpoint/witnessed", "", vec![])).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "nothing refused was kept");
 }
+
+#[tokio::test]
+async fn a_cosignature_over_another_note_text_is_refused_and_witnessed_always_verifies() {
+    let w = World::new();
+    let note = checkpoint(&w).await.note().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let (wkey, line) = cosign(&w, dir.path(), &note);
+    let req = request(
+        Some(&w.regulator),
+        "POST",
+        "/v1/checkpoint/cosignatures",
+        "application/json",
+        cosig_body(&note, &wkey.to_string(), &line),
+    );
+    assert_eq!(send_json(w.app(), req).await.0, StatusCode::OK);
+    // Same origin, size and root, signed by the log key, but another text: an extension line.
+    let log = NoteSigner::new(&w.node.log_key_name, w.node.log_key.clone()).unwrap();
+    let cp = Checkpoint::of_ledger(&w.node.ledger, w.size()).unwrap();
+    let other = Checkpoint::with_extensions(cp.origin(), cp.size(), *cp.root(), vec!["extra".into()]).unwrap();
+    let other_note = other.sign(&log).to_string();
+    let w2 = Cosigner::new("witness.test.example/w2", key(0x32)).unwrap();
+    let w2line = w2.cosign(Note::parse(other_note.as_bytes()).unwrap().text(), 1).unwrap().line();
+    let w2key = w2.verifier_key().to_string();
+    {
+        let (posted, line, key) = (other_note, w2line, w2key);
+        let req = request(
+            Some(&w.regulator),
+            "POST",
+            "/v1/checkpoint/cosignatures",
+            "application/json",
+            cosig_body(&posted, &key, &line),
+        );
+        let (s, v) = send_json(w.app(), req).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "checkpoint-mismatch"), "{v}");
+    }
+    let (s, text, _) = get_text(&w, None, "/v1/checkpoint/witnessed").await;
+    assert_eq!(s, StatusCode::OK);
+    let served = Note::parse(text.as_bytes()).unwrap();
+    assert_eq!(served.signatures().len(), 2, "{text}");
+    let signed = SignedCheckpoint::open_with_witnesses(text.as_bytes(), &log_key(&w).await, &[wkey]).unwrap();
+    assert_eq!(signed.cosignatures().count(), 1);
+}
