@@ -4,5 +4,6 @@
 
 mod audit;
 mod basics;
+mod hygiene;
 mod outputs;
 mod qr;
