@@ -5,5 +5,6 @@
 mod audit;
 mod backends;
 mod basics;
+mod hygiene;
 mod outputs;
 mod qr;

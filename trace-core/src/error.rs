@@ -6,8 +6,10 @@ use crate::ids::RecordId;
 use crate::keys::PublicKey;
 
 /// A value of a domain type could not be parsed from text or bytes.
+///
+/// An empty `input` is left out of the message (the key file parser never gives its input, see
+/// [`crate::SecretKey::from_file_text`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {what} '{input}': {why}")]
 pub struct ParseError {
     /// What was being parsed ("GTIN", "batch id", ...).
     pub what: &'static str,
@@ -30,6 +32,16 @@ impl ParseError {
             input.push_str("...");
         }
         ParseError { what, input, why: why.into() }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.input.is_empty() {
+            write!(f, "invalid {}: {}", self.what, self.why)
+        } else {
+            write!(f, "invalid {} '{}': {}", self.what, self.input, self.why)
+        }
     }
 }
 

@@ -215,27 +215,62 @@ impl SecretKey {
     }
 
     /// Parses key file text written by [`SecretKey::to_file_text`], checking the public line matches.
+    ///
+    /// No error from here carries any text of the file: a damaged or misplaced secret (pasted on the public
+    /// line, say, or on a line of its own) would otherwise be echoed on stderr and in logs. Errors name the
+    /// line and say what is wrong with it instead.
     pub fn from_file_text(text: &str) -> Result<SecretKey, ParseError> {
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
-        if lines.next().map(str::trim) != Some(KEY_FILE_HEADER) {
-            return Err(ParseError::new("key file", "", format!("first line must be '{KEY_FILE_HEADER}'")));
+        let refuse = |why: String| ParseError::new("key file", "", why);
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l))
+            .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+        if lines.next().map(|(_, l)| l.trim()) != Some(KEY_FILE_HEADER) {
+            return Err(refuse(format!("first line must be '{KEY_FILE_HEADER}'")));
         }
         let mut public = None;
         let mut secret = None;
-        for line in lines {
+        for (n, line) in lines {
             match line.split_once(' ') {
-                Some(("public", v)) => public = Some(v.trim().parse::<PublicKey>()?),
-                Some(("secret", v)) => secret = Some(parse_hex32(v.trim(), "secret key")?),
-                _ => return Err(ParseError::new("key file", line, "unexpected line")),
+                Some(("public", v)) => {
+                    let bytes = hex32_quiet(v.trim()).map_err(|why| refuse(format!("line {n} (public): {why}")))?;
+                    // The value may be a secret pasted on the wrong line, so it is not echoed either.
+                    let p = PublicKey::from_bytes(bytes)
+                        .map_err(|e| refuse(format!("line {n} (public): not a usable public key: {}", e.why)))?;
+                    public = Some(p);
+                }
+                Some(("secret", v)) => {
+                    secret = Some(hex32_quiet(v.trim()).map_err(|why| refuse(format!("line {n} (secret): {why}")))?);
+                }
+                _ => return Err(refuse(format!("line {n} is neither a 'public' nor a 'secret' line"))),
             }
         }
-        let seed = secret.ok_or_else(|| ParseError::new("key file", "", "no 'secret' line"))?;
+        let seed = secret.ok_or_else(|| refuse("no 'secret' line".to_owned()))?;
         let key = SecretKey::from_seed(seed);
         if let Some(p) = public {
             if p != key.public() {
-                return Err(ParseError::new("key file", p.to_string(), "public line does not match the secret"));
+                return Err(refuse(format!(
+                    "the public line does not match the secret (whose public key is {})",
+                    key.public()
+                )));
             }
         }
         Ok(key)
     }
+}
+
+/// Parses 64 hex digits into 32 bytes. The error says what is wrong (the length, or which character is not a
+/// hex digit) and never contains the input, so it is safe for secrets.
+fn hex32_quiet(s: &str) -> Result<[u8; 32], String> {
+    if let Some((i, _)) = s.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        let pos = s[..i].chars().count() + 1;
+        return Err(format!("character {pos} is not a hex digit"));
+    }
+    if s.len() != 64 {
+        return Err(format!("expected 64 hex digits, found {}", s.len()));
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).map_err(|_| "expected 64 hex digits".to_owned())?;
+    Ok(out)
 }
