@@ -86,3 +86,34 @@ fn key_file_errors_say_what_is_wrong() {
     assert!(err(2).contains("expected 64 hex digits, found 65"), "{}", err(2));
     assert!(err(3).contains("expected 64 hex digits, found 0"), "{}", err(3));
 }
+
+/// Runs `trace args` with its stdout a pipe closed before it writes, and returns its exit code and stderr.
+fn closed_pipe(args: &[&str]) -> (Option<i32>, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trace"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closing our end of the pipe before the child writes makes its first write fail with EPIPE.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn printing_commands_exit_quietly_on_a_closed_pipe() {
+    let f = crate::basics::Fixture::new();
+    for args in [
+        vec!["batches", "--data", f.d()],
+        vec!["actors", "--data", f.d()],
+        vec!["actors", "--data", f.d(), "--json"],
+        vec!["completions", "bash"],
+    ] {
+        let (code, stderr) = closed_pipe(&args);
+        assert_eq!(code, Some(0), "trace {args:?} on a closed pipe: {stderr}");
+        assert_eq!(stderr, "", "trace {args:?} on a closed pipe printed to stderr");
+    }
+}
