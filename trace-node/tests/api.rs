@@ -79,13 +79,7 @@ async fn requests_must_be_signed_fresh_and_used_once() {
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
 
     let req = request(Some(&w.coop), "GET", "/v1/batches", "", vec![]);
-    let replay = {
-        let mut b = axum::http::Request::builder().method("GET").uri("/v1/batches");
-        for (k, v) in req.headers() {
-            b = b.header(k, v);
-        }
-        b.body(axum::body::Body::empty()).unwrap()
-    };
+    let replay = resend(&req);
     let (s, _) = send_json(w.app(), req).await;
     assert_eq!(s, StatusCode::OK);
     let (s, v) = send_json(w.app(), replay).await;
@@ -302,13 +296,7 @@ async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
 async fn a_full_replay_guard_refuses_with_429_and_never_forgets_a_signature() {
     let w = World::with_limits(trace_node::Limits { replay_per_key: 2, replay_total: 3, ..Default::default() });
     let first = request(Some(&w.coop), "GET", "/v1/batches", "", vec![]);
-    let replay = {
-        let mut b = axum::http::Request::builder().method("GET").uri("/v1/batches");
-        for (k, v) in first.headers() {
-            b = b.header(k, v);
-        }
-        b.body(axum::body::Body::empty()).unwrap()
-    };
+    let replay = resend(&first);
     assert_eq!(send_json(w.app(), first).await.0, StatusCode::OK);
     assert_eq!(send_json(w.app(), request(Some(&w.coop), "GET", "/v1/batches?a", "", vec![])).await.0, StatusCode::OK);
     let (s, v) = send_json(w.app(), request(Some(&w.coop), "GET", "/v1/batches?b", "", vec![])).await;
@@ -324,18 +312,14 @@ async fn a_full_replay_guard_refuses_with_429_and_never_forgets_a_signature() {
 async fn a_restarted_node_refuses_requests_signed_before_it_started() {
     let w = World::new();
     let req = request(Some(&w.coop), "GET", "/v1/batches", "", vec![]);
-    let headers = req.headers().clone();
+    let replay = resend(&req);
     assert_eq!(send_json(w.app(), req).await.0, StatusCode::OK);
     std::thread::sleep(std::time::Duration::from_millis(5));
     let World { node, dir: _dir, coop, .. } = w;
     let trace_node::Node { ledger, log_key, log_key_name, limits, .. } =
         std::sync::Arc::try_unwrap(node).expect("no other holder of the node");
     let restarted = std::sync::Arc::new(trace_node::Node::new(ledger, log_key, log_key_name, limits));
-    let mut b = axum::http::Request::builder().method("GET").uri("/v1/batches");
-    for (k, v) in &headers {
-        b = b.header(k, v);
-    }
-    let (s, v) = send_json(trace_node::app(restarted.clone()), b.body(axum::body::Body::empty()).unwrap()).await;
+    let (s, v) = send_json(trace_node::app(restarted.clone()), replay).await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "request-before-start"));
     std::thread::sleep(std::time::Duration::from_millis(2));
     let (s, _) = send_json(trace_node::app(restarted), request(Some(&coop), "GET", "/v1/batches", "", vec![])).await;

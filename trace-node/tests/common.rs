@@ -126,6 +126,15 @@ pub fn request(k: Option<&SecretKey>, method: &str, path: &str, content_type: &s
     b.body(Body::from(body)).unwrap()
 }
 
+/// A bodiless copy of `req`: the same method, path and headers (signature included), to send again.
+pub fn resend(req: &Request<Body>) -> Request<Body> {
+    let mut b = Request::builder().method(req.method()).uri(req.uri());
+    for (k, v) in req.headers() {
+        b = b.header(k, v);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
 pub fn json_body(r: &Record) -> Vec<u8> {
     serde_json::to_vec(&trace_node::wire::WireRecord::from_record(r)).unwrap()
 }
