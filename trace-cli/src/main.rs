@@ -14,9 +14,8 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
 
 fn main() {
     // `trace show X | head -1`: once the reader has gone there is nobody to tell, so a closed pipe ends the
-    // program quietly with success, as ripgrep does. `println!` panics on it; every other panic keeps the default
-    // report.
-    // A panic hook is the one place `println!`'s panic can be told apart without replacing every print.
+    // program quietly with success, as ripgrep does. `println!` panics on it, and a panic hook is the one place
+    // that panic can be told apart without replacing every print; every other panic keeps the default report.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let msg = info

@@ -111,15 +111,15 @@ fn export_then_verify_a_local_ledger_and_every_failure_exits_4_naming_the_entry(
 }
 
 /// A node served in-process on a loopback port, in a runtime thread of its own, stopped on drop.
-pub(crate) struct Served {
-    pub(crate) base: String,
-    pub(crate) node: Arc<Node>,
+struct Served {
+    base: String,
+    node: Arc<Node>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Served {
-    pub(crate) fn start(node: Arc<Node>) -> Served {
+    fn start(node: Arc<Node>) -> Served {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let n = node.clone();

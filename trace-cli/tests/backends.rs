@@ -9,13 +9,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use trace_core::{DataDir, Origin, Time};
-use trace_node::{Limits, Node};
+use trace_core::{Origin, Time};
+use trace_tests::{RunningNode, open_data_dir};
 
-use crate::audit::Served;
 use crate::basics::trace;
 
 /// A JSON value parsed by a deserializer that refuses an object with a repeated key (serde_json keeps the last).
@@ -244,19 +242,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Opens a data directory, waiting while a dropped ledger's writer thread still holds its lock.
-fn open(dir: &Path) -> DataDir {
-    for _ in 0..500 {
-        match DataDir::open(dir) {
-            Err(trace_core::Error::Storage(m)) if m.contains("in use") || m.contains("lock") => {
-                std::thread::sleep(std::time::Duration::from_millis(10))
-            }
-            other => return other.unwrap(),
-        }
-    }
-    panic!("{} stayed locked", dir.display())
-}
-
 #[test]
 fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
     let dir = tempfile::tempdir().unwrap();
@@ -267,11 +252,12 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
     d.ledger.flush().unwrap();
     drop(d);
     // Opening and closing again waits until the dropped ledger's writer has let go of the store.
-    drop(open(&local));
+    drop(open_data_dir(&local).unwrap());
     copy_dir(&local, &remote);
-    let r = open(&remote);
+    let r = open_data_dir(&remote).unwrap();
     assert_eq!(r.ledger.size(), size, "the copy holds the same log");
-    let served = Served::start(Arc::new(Node::new(r.ledger, r.log_key, r.config.log_key_name, Limits::default())));
+    let served = RunningNode::start(r).unwrap();
+    let base = served.base();
 
     let mut names: HashMap<String, String> = HashMap::new();
     names.insert("coop_pub".into(), cast.coop.public().to_string());
@@ -289,7 +275,7 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
             common.push("--json".into());
         }
         let mut outs = Vec::new();
-        for backend in [["--data", local_s.as_str()], ["--node", served.base.as_str()]] {
+        for backend in [["--data", local_s.as_str()], ["--node", base.as_str()]] {
             let mut args: Vec<&str> = common.iter().map(String::as_str).collect();
             args.extend(backend);
             let o = trace(&args);
@@ -319,7 +305,7 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
     assert!(compared.len() >= 40, "the table ran {} commands", compared.len());
 
     // Every JSON answer of the API table (docs/api.md), read raw from the node, has no repeated key.
-    let client = trace_cli::client::Client::new(&served.base, Some(cast.regulator.clone()));
+    let client = trace_cli::client::Client::new(&base, Some(cast.regulator.clone()));
     let record =
         strict_json(&client.get_text(&format!("/v1/batches/{}/history", names["feed"]), "application/json").unwrap())
             .unwrap()[0]["id"]
