@@ -1,11 +1,14 @@
 //! Where commands go: a node over HTTP (`--node URL`) or a local ledger (`--data DIR`, acting as the operator).
-//! Both answer with the node's wire types, so every command reads the same shapes either way.
+//! Both answer with the node's typed wire shapes (`trace_node::wire`): locally, core's view converted as the node
+//! converts it; remotely, the node's JSON deserialised into the same struct. So every command reads the same
+//! fields either way, and a field renamed on either side fails to compile rather than printing a blank.
 
 use anyhow::{Context, bail};
-use trace_core::{BatchId, BatchState, DataDir, Direction, Ledger, Origin, Record};
+use trace_core::{BatchId, DataDir, Direction, Ledger, Origin, Payload, Record};
 use trace_node::ApiError;
 use trace_node::wire::{
-    ActorView, BatchRow, BulkResponse, BulkResult, BulkSubmit, Health, LineageResponse, SubmitOk, WireRecord,
+    self, ActorView, BatchRow, BatchState, BatchView, BulkResponse, BulkResult, BulkSubmit, EntryView, Health,
+    LineageResponse, RecallImpact, SubmitOk, Summary, WireRecord,
 };
 
 use crate::client::{Client, NodeError};
@@ -90,15 +93,15 @@ impl Backend {
         }
     }
 
-    /// A batch's state (for its head).
+    /// A batch's state (for its head, or a label).
     pub fn batch_state(&self, id: BatchId) -> anyhow::Result<BatchState> {
         match self {
             Backend::Local(d) => match d.ledger.batch(id)? {
-                Some(b) => Ok(b),
-                None => Err(local(ApiError::not_found(format!("batch {id} not found")))),
+                Some(b) => Ok(BatchState::from(&b)),
+                None => Err(local(trace_core::Error::NotFound(format!("batch {id}")).into())),
             },
             Backend::Remote(c) => {
-                /// The part of `/v1/batches/{id}` a command acts on, read as its typed shape.
+                /// The part of `/v1/batches/{id}` a command acts on.
                 #[derive(serde::Deserialize)]
                 struct StateOnly {
                     state: BatchState,
@@ -109,13 +112,10 @@ impl Backend {
         }
     }
 
-    /// The full view of a batch, as JSON.
-    pub fn batch_view(&self, id: BatchId) -> anyhow::Result<serde_json::Value> {
+    /// The full view of a batch.
+    pub fn batch_view(&self, id: BatchId) -> anyhow::Result<BatchView> {
         match self {
-            Backend::Local(d) => {
-                let v = trace_node::batch_view(&d.ledger, id).map_err(local)?;
-                Ok(serde_json::to_value(v)?)
-            }
+            Backend::Local(d) => Ok(BatchView::from(&d.ledger.batch_view(id).map_err(|e| local(e.into()))?)),
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}")),
         }
     }
@@ -123,7 +123,7 @@ impl Backend {
     /// Every batch.
     pub fn batches(&self) -> anyhow::Result<Vec<BatchRow>> {
         match self {
-            Backend::Local(d) => trace_node::batch_rows(&d.ledger).map_err(local),
+            Backend::Local(d) => Ok(wire::list(&d.ledger.batch_rows().map_err(|e| local(e.into()))?)),
             Backend::Remote(c) => c.get("/v1/batches"),
         }
     }
@@ -131,7 +131,9 @@ impl Backend {
     /// Lineage in one direction.
     pub fn lineage(&self, id: BatchId, direction: Direction) -> anyhow::Result<LineageResponse> {
         match self {
-            Backend::Local(d) => trace_node::lineage(&d.ledger, id, direction).map_err(local),
+            Backend::Local(d) => {
+                Ok(LineageResponse::from(&d.ledger.lineage_view(id, direction).map_err(|e| local(e.into()))?))
+            }
             Backend::Remote(c) => {
                 let d = if direction == Direction::Back { "back" } else { "forward" };
                 c.get(&format!("/v1/batches/{id}/{d}"))
@@ -139,18 +141,35 @@ impl Backend {
         }
     }
 
-    /// A recall's reach, as JSON.
-    pub fn recall_impact(&self, id: BatchId) -> anyhow::Result<serde_json::Value> {
+    /// A recall's reach.
+    pub fn recall_impact(&self, id: BatchId) -> anyhow::Result<RecallImpact> {
         match self {
-            Backend::Local(d) => Ok(serde_json::to_value(d.ledger.recall_impact(id).map_err(|e| local(e.into()))?)?),
+            Backend::Local(d) => Ok(RecallImpact::from(&d.ledger.recall_impact(id).map_err(|e| local(e.into()))?)),
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}/recall-impact")),
         }
+    }
+
+    /// Records claimed long before they were accepted, from entry `from`, at most `limit` (up to 1000).
+    pub fn late_entries(&self, from: u64, limit: usize) -> anyhow::Result<Vec<EntryView>> {
+        match self {
+            Backend::Local(d) => {
+                Ok(wire::list(&d.ledger.late_entry_views(from, limit.min(1000)).map_err(|e| local(e.into()))?))
+            }
+            Backend::Remote(c) => c.get(&format!("/v1/late-entries?from={from}&limit={limit}")),
+        }
+    }
+
+    /// The public summary a label resolves to (`/b/{id}`, a Digital Link, `/vd/{code}`), as a scanner sees it.
+    /// Only a node resolves labels; locally this is an error saying so.
+    pub fn public_summary(&self, payload: &Payload) -> anyhow::Result<Summary> {
+        let c = self.client("resolving a label")?;
+        c.get(&payload.path()).with_context(|| format!("resolving {}", payload.path()))
     }
 
     /// Every actor.
     pub fn actors(&self) -> anyhow::Result<Vec<ActorView>> {
         match self {
-            Backend::Local(d) => Ok(d.ledger.actors()?.iter().map(ActorView::from).collect()),
+            Backend::Local(d) => Ok(wire::list(&d.ledger.actor_views().map_err(|e| local(e.into()))?)),
             Backend::Remote(c) => c.get("/v1/actors"),
         }
     }

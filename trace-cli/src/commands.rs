@@ -376,18 +376,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forward { batch } => lineage(&mut ctx, batch, Direction::Forward),
         Command::LateEntries { from, limit } => {
             let json = ctx.global.json;
-            let entries: Vec<trace_node::wire::EntryView> = match ctx.backend()? {
-                Backend::Local(d) => d
-                    .ledger
-                    .late_entries(from, limit.min(1000))?
-                    .iter()
-                    .map(|e| {
-                        let name = d.ledger.actor(&e.record.body().author).ok().flatten().map(|a| a.name);
-                        trace_node::wire::EntryView::new(e, name.unwrap_or_default())
-                    })
-                    .collect(),
-                Backend::Remote(c) => c.get(&format!("/v1/late-entries?from={from}&limit={limit}"))?,
-            };
+            let entries = ctx.backend()?.late_entries(from, limit)?;
             if json {
                 return print_json(&entries);
             }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use trace_core::demo::{self, Cast, Expect, Story};
 use trace_core::{Checkpoint, DataDir, NoteSigner, Origin, Payload, Time, Trust, verify_bundle, write_bundle};
+use trace_node::wire;
 
 use crate::cli::Global;
 use crate::labels::label_for;
@@ -167,18 +168,18 @@ fn conclude(
     std::fs::create_dir_all(&labels_dir)?;
     for (name, id) in [("pork-loin", b.pork_loin), ("recalled-pork", b.pork_b)] {
         let state = ledger.batch(id)?.context("story batch missing")?;
-        let label = label_for(&state, base);
+        let label = label_for(&wire::BatchState::from(&state), base);
         std::fs::write(labels_dir.join(format!("{name}.png")), qr::png(&label)?)?;
         std::fs::write(labels_dir.join(format!("{name}.svg")), qr::svg(&label)?)?;
     }
     let loin = ledger.batch(b.pork_loin)?.context("story batch missing")?;
-    let label = label_for(&loin, base);
+    let label = label_for(&wire::BatchState::from(&loin), base);
     let recalled = Payload::Batch(b.pork_b).to_url(base);
     if json {
         let out = serde_json::json!({
             "data": dir,
             "steps": report,
-            "recall_impact": impact,
+            "recall_impact": wire::RecallImpact::from(&impact),
             "audit": { "bundle": bundle, "entries": entries },
             "scan": { "pork_loin": label.payload, "recalled_pork": recalled },
             "labels": labels_dir,

@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use trace_core::{BatchKind, BatchState, Payload};
+use trace_core::Payload;
+use trace_node::wire::{BatchKind, BatchState};
 
 use crate::commands::Ctx;
 use crate::qr::{self, Label, TermStyle};
@@ -42,9 +43,9 @@ pub(crate) fn label_for(state: &BatchState, base: &str) -> Label {
             }
             Label::new(payload.qr_content(base), lines)
         }
-        BatchKind::Input(info) => {
+        BatchKind::Input { vet_drug_codes, name, lot, .. } => {
             // A drug lot's label carries one of its package codes, as the national system prints them.
-            let payload = match info.vet_drug_codes.first() {
+            let payload = match vet_drug_codes.first() {
                 Some(code) => Payload::VetDrug(code.clone()),
                 None => Payload::Batch(state.id),
             };
@@ -52,7 +53,7 @@ pub(crate) fn label_for(state: &BatchState, base: &str) -> Label {
                 Payload::VetDrug(c) => c.to_string(),
                 _ => state.id.to_string(),
             };
-            Label::new(payload.qr_content(base), vec![first, info.name.clone(), format!("LOT {}", info.lot)])
+            Label::new(payload.qr_content(base), vec![first, name.clone(), format!("LOT {lot}")])
         }
     }
 }
@@ -78,9 +79,7 @@ fn resolve(ctx: &mut Ctx, target: &str, base: &str) -> anyhow::Result<Label> {
         Payload::DigitalLink { gtin, lot } => {
             let Some(ledger) = backend.ledger() else {
                 // A node resolves Digital Links itself; its public summary names the batch.
-                let c = backend.client("a Digital Link label")?;
-                let v: serde_json::Value = c.get(&payload.path())?;
-                let id = v["batch"].as_str().unwrap_or_default().parse()?;
+                let id = backend.public_summary(&payload)?.batch;
                 return Ok(label_for(&backend.batch_state(id)?, base));
             };
             let id =
@@ -90,11 +89,7 @@ fn resolve(ctx: &mut Ctx, target: &str, base: &str) -> anyhow::Result<Label> {
         Payload::VetDrug(code) => {
             let id = match backend.ledger() {
                 Some(l) => l.lot_by_vet_drug_code(code)?.with_context(|| format!("no lot has vet-drug code {code}"))?,
-                None => {
-                    let c = backend.client("a vet-drug label")?;
-                    let v: serde_json::Value = c.get(&payload.path())?;
-                    v["batch"].as_str().unwrap_or_default().parse()?
-                }
+                None => backend.public_summary(&payload)?.batch,
             };
             let state = backend.batch_state(id)?;
             let mut label = label_for(&state, base);

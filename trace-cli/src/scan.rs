@@ -5,9 +5,8 @@
 //! the status is printed, loudly, with exit code [`EXIT_BLOCKED`] when the batch is on hold or recalled.
 
 use anyhow::{Context, anyhow};
-use serde_json::Value;
-use trace_core::{BatchId, Payload, RecordId, SignedCheckpoint, Status, Trust, VerifierKey, verify_proof_file};
-use trace_node::wire::BatchProofs;
+use trace_core::{Payload, RecordId, SignedCheckpoint, Status, Trust, VerifierKey, verify_proof_file};
+use trace_node::wire::{BatchProofs, Summary};
 
 use crate::client::Client;
 use crate::commands::{Ctx, VerifyFailed};
@@ -42,9 +41,8 @@ pub fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> anyhow:
         )
     })?;
     let client = Client::new(&url, None);
-    let summary: Value = client.get(&payload.path()).with_context(|| format!("resolving {}", payload.path()))?;
-    let batch: BatchId =
-        serde_json::from_value(summary["batch"].clone()).context("the node's summary names no batch")?;
+    let summary: Summary = client.get(&payload.path()).with_context(|| format!("resolving {}", payload.path()))?;
+    let batch = summary.batch;
     let proofs: BatchProofs = client.get(&format!("/v1/public/batches/{}/proofs", batch.compact()))?;
 
     let pinned = log_key.is_some();
@@ -75,12 +73,10 @@ pub fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> anyhow:
         }
         proven.push((v.entry.index, v.entry.record.id()));
     }
-    let records: Vec<(u64, RecordId)> =
-        serde_json::from_value(summary["records"].clone()).context("reading the summary's records")?;
-    if let Some((i, id)) = records.iter().find(|r| !proven.contains(r)) {
+    if let Some((i, id)) = summary.records.iter().find(|r| !proven.contains(r)) {
         return Err(failed(format!("record {id} (entry {i}) of the summary comes with no proof")));
     }
-    let status: Status = serde_json::from_value(summary["status"].clone()).context("reading the status")?;
+    let status = summary.status;
     let blocked = matches!(status, Status::OnHold | Status::Recalled);
 
     if json {
@@ -104,8 +100,7 @@ pub fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> anyhow:
             };
             println!("{}", output::bad(banner));
         }
-        let view = serde_json::json!({"summary": summary, "status": status, "history": []});
-        crate::show::print_batch(&view);
+        crate::show::print_summary(&summary, status, &[]);
         println!(
             "{} {} records verified: signatures and inclusion in {} at size {}, signed by {}",
             output::good("✓"),

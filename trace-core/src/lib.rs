@@ -43,6 +43,7 @@ mod store;
 mod summary;
 mod tiles;
 mod values;
+mod views;
 mod witness;
 
 pub use audit::{AUDIT_IDS_FILE, AUDIT_STATE_FILE, AuditError, AuditReport, Auditor, Pending};
@@ -78,6 +79,7 @@ pub use values::{
     DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
     format_milli,
 };
+pub use views::{ActorView, BatchRow, BatchView, EntryView, LineageRow, LineageView};
 pub use witness::{
     AddCheckpoint, Cosigner, Fork, ForkKind, MAX_WITNESS_PROOF_LINES, WITNESS_STATE_FILE, Witness, WitnessError,
     Witnessed, detect_fork,

@@ -15,7 +15,7 @@ use crate::state::{BatchKind, BatchState, Holding, StateRead};
 use crate::store::prefix_range;
 
 /// A batch reached by a lineage walk, with its distance from the start.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reached {
     /// The batch or input lot.
     pub batch: BatchState,
@@ -24,7 +24,7 @@ pub struct Reached {
 }
 
 /// The batches an input lot reached and who holds them now: a recall's reach.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecallImpact {
     /// The lot or batch whose reach this is.
     pub source: BatchState,
@@ -35,7 +35,7 @@ pub struct RecallImpact {
 }
 
 /// One holder affected by a recall.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImpactHolder {
     /// The holder's key.
     pub holder: PublicKey,

@@ -54,10 +54,7 @@ impl Actor {
 }
 
 /// What a batch is.
-#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
-/// JSON tags the variant with `type`, not `kind`: an input lot's own fields include `kind` (feed, vet drug,
-/// pesticide), and a tag of the same name would give the object that key twice.
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub enum BatchKind {
     /// Farm produce or food.
     Produce {
@@ -91,7 +88,7 @@ pub enum BlockKind {
 }
 
 /// A block on a batch, placed on `source` and reaching this batch through lineage (or `source` itself).
-#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct Block {
     /// Kind.
     pub kind: BlockKind,
@@ -106,7 +103,7 @@ pub struct Block {
 }
 
 /// An input applied to a batch or an ancestor, with the date its withdrawal period or pre-harvest interval ends.
-#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct Withdrawal {
     /// The input lot.
     pub input: BatchId,
@@ -136,7 +133,7 @@ impl Withdrawal {
 }
 
 /// A quantity on its way from one holder to another.
-#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct Transit {
     /// The `Shipped` record.
     pub shipment: RecordId,
@@ -149,7 +146,7 @@ pub struct Transit {
 }
 
 /// A holder and what it holds.
-#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct Holding {
     /// Holder.
     pub holder: PublicKey,
@@ -158,7 +155,7 @@ pub struct Holding {
 }
 
 /// The state of a batch or input lot, derived from its records.
-#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
 pub struct BatchState {
     /// Id.
     pub id: BatchId,

@@ -14,7 +14,7 @@ use crate::state::{BatchKind, BatchState, Block, BlockKind, Status};
 use crate::values::{InputKind, Quantity, Time};
 
 /// Everything the scan page shows about a batch.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct Summary {
     /// The batch.
     pub batch: BatchId,
@@ -55,13 +55,12 @@ pub struct Summary {
     /// The log size the summary was read at.
     pub tree_size: u64,
     /// The batch and every ancestor and input lot it was built from: the batches on which a new event can
-    /// change it. Not part of the JSON.
-    #[serde(skip)]
+    /// change it. Not part of the wire shape.
     pub lineage: Vec<BatchId>,
 }
 
 /// A farm or field of origin.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct OriginView {
     /// The registered batch.
     pub batch: BatchId,
@@ -78,7 +77,7 @@ pub struct OriginView {
 }
 
 /// An input given to the batch or an ancestor.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct InputView {
     /// The input lot.
     pub lot: BatchId,
@@ -107,7 +106,7 @@ pub struct InputView {
 }
 
 /// An inspection.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct InspectionView {
     /// Batch sampled.
     pub batch: BatchId,
@@ -132,7 +131,7 @@ pub struct InspectionView {
 }
 
 /// A certificate.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct CertificateView {
     /// Batch covered.
     pub batch: BatchId,
@@ -151,7 +150,7 @@ pub struct CertificateView {
 }
 
 /// One step of custody.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct CustodyView {
     /// Log index of the record.
     pub index: u64,
@@ -172,7 +171,7 @@ pub struct CustodyView {
 }
 
 /// A hold, failed inspection or recall reaching the batch.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct WarningView {
     /// Kind.
     pub kind: BlockKind,
@@ -189,7 +188,7 @@ pub struct WarningView {
 }
 
 /// A holder.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HolderView {
     /// Key.
     pub key: PublicKey,
@@ -200,7 +199,7 @@ pub struct HolderView {
 }
 
 /// A correction of a record the summary shows.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct CorrectionView {
     /// The corrected record.
     pub target: RecordId,

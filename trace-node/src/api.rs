@@ -420,10 +420,6 @@ async fn submit_bulk(
     Ok(Json(BulkResponse { results, tree_size: size }))
 }
 
-fn names(ledger: &Ledger, key: &trace_core::PublicKey) -> String {
-    ledger.actor(key).ok().flatten().map(|a| a.name).unwrap_or_default()
-}
-
 async fn record(
     State(node): State<AppState>,
     Path(id): Path<String>,
@@ -431,52 +427,16 @@ async fn record(
 ) -> Result<Json<EntryView>, ApiError> {
     let id: RecordId =
         id.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))?;
-    blocking(move || {
-        let e = node.ledger.record(&id)?.ok_or_else(|| ApiError::not_found(format!("record {id} not found")))?;
-        let name = names(&node.ledger, &e.record.body().author);
-        Ok(Json(EntryView::new(&e, name)))
-    })
-    .await
-}
-
-fn main_holder(ledger: &Ledger, b: &trace_core::BatchState) -> String {
-    b.holdings.iter().max_by_key(|h| h.quantity.base_milli()).map(|h| names(ledger, &h.holder)).unwrap_or_default()
-}
-
-/// Every batch as a listing row: `trace batches --json`.
-pub fn batch_rows(ledger: &Ledger) -> Result<Vec<BatchRow>, ApiError> {
-    Ok(ledger
-        .batches()?
-        .iter()
-        .map(|b| BatchRow {
-            id: b.id,
-            product: match &b.kind {
-                trace_core::BatchKind::Produce { product, .. } => product.clone(),
-                trace_core::BatchKind::Input(l) => l.name.clone(),
-            },
-            status: b.status(),
-            holder: main_holder(ledger, b),
-            input_lot: b.is_input(),
-        })
-        .collect())
+    blocking(move || Ok(Json(EntryView::from(&node.ledger.record_view(&id)?)))).await
 }
 
 async fn batches(State(node): State<AppState>, _: Admitted) -> Result<Json<Vec<BatchRow>>, ApiError> {
-    blocking(move || batch_rows(&node.ledger).map(Json)).await
+    blocking(move || Ok(Json(list(&node.ledger.batch_rows()?)))).await
 }
 
-/// The full view of a batch, as `trace show --json` prints it.
-pub fn batch_view(ledger: &Ledger, id: BatchId) -> Result<BatchView, ApiError> {
-    let state = ledger.batch(id)?.ok_or_else(|| ApiError::not_found(format!("batch {id} not found")))?;
-    let summary = ledger.summary(id)?;
-    let history =
-        ledger.history(id)?.iter().map(|e| EntryView::new(e, names(ledger, &e.record.body().author))).collect();
-    Ok(BatchView { status: state.status(), state, summary, history })
-}
-
-async fn batch(State(node): State<AppState>, Path(id): Path<String>, _: Admitted) -> Result<Response, ApiError> {
+async fn batch(State(node): State<AppState>, Path(id): Path<String>, _: Admitted) -> Result<Json<BatchView>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(batch_view(&node.ledger, id)?).into_response())).await
+    blocking(move || Ok(Json(BatchView::from(&node.ledger.batch_view(id)?)))).await
 }
 
 async fn history(
@@ -485,38 +445,7 @@ async fn history(
     _: Admitted,
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || {
-        if node.ledger.batch(id)?.is_none() {
-            return Err(ApiError::not_found(format!("batch {id} not found")));
-        }
-        let h = node.ledger.history(id)?;
-        Ok(Json(h.iter().map(|e| EntryView::new(e, names(&node.ledger, &e.record.body().author))).collect()))
-    })
-    .await
-}
-
-/// A lineage answer for `id` in `direction`.
-pub fn lineage(ledger: &Ledger, id: BatchId, direction: Direction) -> Result<LineageResponse, ApiError> {
-    if ledger.batch(id)?.is_none() {
-        return Err(ApiError::not_found(format!("batch {id} not found")));
-    }
-    let reached = ledger
-        .lineage(id, direction)?
-        .into_iter()
-        .map(|r| LineageRow {
-            id: r.batch.id,
-            depth: r.depth,
-            label: r.batch.label(),
-            status: r.batch.status(),
-            input_lot: r.batch.is_input(),
-            holders: r.batch.holdings.iter().map(|h| format!("{}: {}", names(ledger, &h.holder), h.quantity)).collect(),
-        })
-        .collect();
-    let direction = match direction {
-        Direction::Back => "back",
-        Direction::Forward => "forward",
-    };
-    Ok(LineageResponse { start: id, direction: direction.into(), reached })
+    blocking(move || Ok(Json(list(&node.ledger.history_view(id)?)))).await
 }
 
 async fn back(
@@ -525,7 +454,7 @@ async fn back(
     _: Admitted,
 ) -> Result<Json<LineageResponse>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || lineage(&node.ledger, id, Direction::Back).map(Json)).await
+    blocking(move || Ok(Json(LineageResponse::from(&node.ledger.lineage_view(id, Direction::Back)?)))).await
 }
 
 async fn forward(
@@ -534,20 +463,20 @@ async fn forward(
     _: Admitted,
 ) -> Result<Json<LineageResponse>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || lineage(&node.ledger, id, Direction::Forward).map(Json)).await
+    blocking(move || Ok(Json(LineageResponse::from(&node.ledger.lineage_view(id, Direction::Forward)?)))).await
 }
 
 async fn recall_impact(
     State(node): State<AppState>,
     Path(id): Path<String>,
     _: Regulator,
-) -> Result<Response, ApiError> {
+) -> Result<Json<RecallImpact>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(node.ledger.recall_impact(id)?).into_response())).await
+    blocking(move || Ok(Json(RecallImpact::from(&node.ledger.recall_impact(id)?)))).await
 }
 
 async fn actors(State(node): State<AppState>, _: Admitted) -> Result<Json<Vec<ActorView>>, ApiError> {
-    blocking(move || Ok(Json(node.ledger.actors()?.iter().map(ActorView::from).collect()))).await
+    blocking(move || Ok(Json(list(&node.ledger.actor_views()?)))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -563,11 +492,7 @@ async fn late_entries(
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
     let Query(page) = page.map_err(|e| ApiError::bad_request("invalid-value", e.body_text()))?;
     let limit = page.limit.unwrap_or(100).min(1000);
-    blocking(move || {
-        let e = node.ledger.late_entries(page.from.unwrap_or(0), limit)?;
-        Ok(Json(e.iter().map(|e| EntryView::new(e, names(&node.ledger, &e.record.body().author))).collect()))
-    })
-    .await
+    blocking(move || Ok(Json(list(&node.ledger.late_entry_views(page.from.unwrap_or(0), limit)?)))).await
 }
 
 async fn public_batch(State(node): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -593,7 +518,7 @@ fn scan_cached(node: &Node, id: BatchId, html: bool) -> Result<crate::cache::Cac
     }
     let state = node.ledger.batch(id)?.ok_or_else(|| ApiError::not_found(format!("batch {id} not found")))?;
     let summary = node.ledger.summary_at(id, now)?;
-    let json = serde_json::to_vec(&summary).map_err(ApiError::internal)?;
+    let json = serde_json::to_vec(&Summary::from(&summary)).map_err(ApiError::internal)?;
     let page = if html {
         let cp = match node.checkpoints.covering(&node.ledger, &node.metrics, summary.tree_size) {
             Ok(c) => {

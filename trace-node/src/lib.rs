@@ -18,7 +18,7 @@ pub mod scan;
 mod serve;
 pub mod wire;
 
-pub use api::{AppState, Limits, Node, app, batch_rows, batch_view, lineage};
+pub use api::{AppState, Limits, Node, app};
 pub use error::{ApiError, rule_status};
 pub use log::{CHECKPOINT_INTERVAL, Checkpoints, MAX_ENTRIES_PER_CALL, SignedHead};
 pub use metrics::Metrics;

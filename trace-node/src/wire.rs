@@ -1,11 +1,18 @@
 //! The JSON shapes of the HTTP API. Core types convert to and from these explicitly here, at the edge; the
 //! CLI's client uses these same types. Field names are stable: scripts depend on them (see `docs/api.md`).
+//!
+//! Every view the node answers (a batch's state and full view, the public summary, histories, lineage, a
+//! recall's reach, the listing, actors) has its counterpart here, converted from trace-core's view type by a
+//! `From<&trace_core::X>`; no core stored type is serialised to JSON as it is. Value types that already parse
+//! from and print to their one text form (`BatchId`, `Quantity`, `Status`, ...) are used as they are.
+//! **Invariant**: no shape here can give a JSON object a key twice: no `#[serde(flatten)]`, and the one
+//! internally tagged enum ([`BatchKind`], tag `type`) has no variant with a field named `type`.
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use trace_core::{
-    Actor, Appended, BatchId, BatchState, Event, LogEntry, PublicKey, Record, RecordBody, RecordId, Signature, Status,
-    Summary,
+    Appended, BatchId, BlockKind, CertKind, Commissioning, Direction, Event, Gtin, InputKind, Lot, ProductClass,
+    PublicKey, Quantity, Record, RecordBody, RecordId, Signature, Status, Time, Verdict, VetDrugCode,
 };
 
 /// A signed record as submitted: either the JSON body and its signature, or the canonical bytes in base64.
@@ -130,8 +137,8 @@ pub struct BulkResponse {
     pub tree_size: u64,
 }
 
-/// A log entry, for people and scripts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A log entry, for people and scripts: `GET /v1/records/{id}`, histories, late entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryView {
     /// Entry index.
     pub index: u64,
@@ -149,15 +156,15 @@ pub struct EntryView {
     pub time: u64,
     /// Parents.
     pub parents: Vec<RecordId>,
-    /// The event.
+    /// The event, in the record body's JSON form (`docs/formats.md`).
     pub event: Event,
     /// The signature.
     pub signature: Signature,
 }
 
-impl EntryView {
-    /// From a log entry and its author's name.
-    pub fn new(e: &LogEntry, author_name: String) -> EntryView {
+impl From<&trace_core::EntryView> for EntryView {
+    fn from(v: &trace_core::EntryView) -> EntryView {
+        let e = &v.entry;
         let b = e.record.body();
         EntryView {
             index: e.index,
@@ -165,21 +172,23 @@ impl EntryView {
             accepted: e.accepted.0,
             kind: b.event.kind().to_owned(),
             author: b.author,
-            author_name,
+            author_name: v.author_name.clone(),
             time: b.time.0,
             parents: b.parents.clone(),
             event: b.event.clone(),
             signature: *e.record.signature(),
         }
     }
+}
 
+impl EntryView {
     /// The record again, for re-verification.
     pub fn record(&self, origin: &trace_core::Origin) -> Record {
         Record::from_parts(
             RecordBody {
                 origin: origin.clone(),
                 author: self.author,
-                time: trace_core::Time(self.time),
+                time: Time(self.time),
                 parents: self.parents.clone(),
                 event: self.event.clone(),
             },
@@ -188,8 +197,13 @@ impl EntryView {
     }
 }
 
+/// Converts each item of a core list.
+pub fn list<'a, C: 'a, W: From<&'a C>>(items: &'a [C]) -> Vec<W> {
+    items.iter().map(W::from).collect()
+}
+
 /// A row of the batch listing: `trace batches --json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchRow {
     /// Id.
     pub id: BatchId,
@@ -203,8 +217,567 @@ pub struct BatchRow {
     pub input_lot: bool,
 }
 
-/// The full view of one batch: `trace show BATCH --json`.
-#[derive(Debug, Clone, Serialize)]
+impl From<&trace_core::BatchRow> for BatchRow {
+    fn from(r: &trace_core::BatchRow) -> BatchRow {
+        BatchRow {
+            id: r.id,
+            product: r.product.clone(),
+            status: r.status,
+            holder: r.holder.clone(),
+            input_lot: r.input_lot,
+        }
+    }
+}
+
+/// The derived state of a batch or input lot: the JSON counterpart of `trace_core::BatchState`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchState {
+    /// Id.
+    pub id: BatchId,
+    /// What it is.
+    pub kind: BatchKind,
+    /// The record that created it.
+    pub created_by: RecordId,
+    /// Who created it.
+    pub registrant: PublicKey,
+    /// Claimed time of the record that created it.
+    pub created_at: Time,
+    /// Quantity at creation.
+    pub initial: Quantity,
+    /// The latest record on the batch: the parent the next event must name.
+    pub head: RecordId,
+    /// Claimed time of the latest record.
+    pub last_time: Time,
+    /// Who holds how much now.
+    pub holdings: Vec<Holding>,
+    /// Quantities shipped and not yet received.
+    pub in_transit: Vec<Transit>,
+    /// Total sold.
+    pub sold: Quantity,
+    /// Total consumed by transforms.
+    pub consumed: Quantity,
+    /// Total disposed of.
+    pub disposed: Quantity,
+    /// Inputs applied to it or its ancestors whose intervals matter.
+    pub withdrawals: Vec<Withdrawal>,
+    /// Holds, failed inspections and recalls on it or any ancestor.
+    pub blocks: Vec<Block>,
+}
+
+/// What a batch is, tagged by `type`. Not `kind`: an input lot has a `kind` field of its own (feed, vet drug,
+/// pesticide), and a tag of the same name would give the object that key twice. No variant may have a field
+/// named `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BatchKind {
+    /// Farm produce or food.
+    Produce {
+        /// Description.
+        product: String,
+        /// Class.
+        class: ProductClass,
+        /// How it came into being; `None` for transform outputs.
+        commissioning: Option<Commissioning>,
+        /// GTIN-14.
+        gtin: Option<Gtin>,
+        /// Lot.
+        lot: Option<Lot>,
+        /// Where it was registered or made.
+        place: String,
+    },
+    /// A vet-drug, feed or pesticide lot, as its supplier registered it.
+    Input {
+        /// Vet drug, feed, feed additive, pesticide, fertiliser.
+        kind: InputKind,
+        /// Product name.
+        name: String,
+        /// Approval number.
+        approval_number: String,
+        /// Manufacturer.
+        manufacturer: String,
+        /// Production lot.
+        lot: Lot,
+        /// Active substances.
+        active_substances: Vec<String>,
+        /// Withdrawal period or pre-harvest interval, days.
+        withdrawal_days: u32,
+        /// Prescription-only vet drug.
+        prescription_only: bool,
+        /// High-toxicity pesticide.
+        high_toxicity: bool,
+        /// Quantity in the lot.
+        quantity: Quantity,
+        /// The 24-digit codes printed on the lot's packages.
+        vet_drug_codes: Vec<VetDrugCode>,
+        /// Expiry, when printed.
+        expires: Option<Time>,
+    },
+}
+
+/// A holder and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holding {
+    /// Holder.
+    pub holder: PublicKey,
+    /// Quantity held.
+    pub quantity: Quantity,
+}
+
+/// A quantity on its way from one holder to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transit {
+    /// The `Shipped` record.
+    pub shipment: RecordId,
+    /// Shipper.
+    pub from: PublicKey,
+    /// Receiver.
+    pub to: PublicKey,
+    /// How much.
+    pub quantity: Quantity,
+}
+
+/// An input applied to the batch or an ancestor, with the end of its withdrawal period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// The input lot.
+    pub input: BatchId,
+    /// What kind of input.
+    pub kind: InputKind,
+    /// Its name.
+    pub name: String,
+    /// The batch it was applied to.
+    pub applied_to: BatchId,
+    /// When it was applied.
+    pub applied: Time,
+    /// Withdrawal or pre-harvest days.
+    pub days: u32,
+    /// The first moment the batch may move again.
+    pub until: Time,
+}
+
+/// A hold, failed inspection or recall on the batch or an ancestor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Kind.
+    pub kind: BlockKind,
+    /// The batch it was recorded on.
+    pub source: BatchId,
+    /// The record that placed it.
+    pub record: RecordId,
+    /// Why.
+    pub reason: String,
+    /// When (claimed time of that record).
+    pub time: Time,
+}
+
+impl From<&trace_core::BatchState> for BatchState {
+    fn from(b: &trace_core::BatchState) -> BatchState {
+        let kind = match &b.kind {
+            trace_core::BatchKind::Produce { product, class, commissioning, gtin, lot, place } => BatchKind::Produce {
+                product: product.clone(),
+                class: *class,
+                commissioning: *commissioning,
+                gtin: gtin.clone(),
+                lot: lot.clone(),
+                place: place.clone(),
+            },
+            trace_core::BatchKind::Input(l) => BatchKind::Input {
+                kind: l.kind,
+                name: l.name.clone(),
+                approval_number: l.approval_number.clone(),
+                manufacturer: l.manufacturer.clone(),
+                lot: l.lot.clone(),
+                active_substances: l.active_substances.clone(),
+                withdrawal_days: l.withdrawal_days,
+                prescription_only: l.prescription_only,
+                high_toxicity: l.high_toxicity,
+                quantity: l.quantity,
+                vet_drug_codes: l.vet_drug_codes.clone(),
+                expires: l.expires,
+            },
+        };
+        BatchState {
+            id: b.id,
+            kind,
+            created_by: b.created_by,
+            registrant: b.registrant,
+            created_at: b.created_at,
+            initial: b.initial,
+            head: b.head,
+            last_time: b.last_time,
+            holdings: b.holdings.iter().map(|h| Holding { holder: h.holder, quantity: h.quantity }).collect(),
+            in_transit: b
+                .in_transit
+                .iter()
+                .map(|t| Transit { shipment: t.shipment, from: t.from, to: t.to, quantity: t.quantity })
+                .collect(),
+            sold: b.sold,
+            consumed: b.consumed,
+            disposed: b.disposed,
+            withdrawals: b
+                .withdrawals
+                .iter()
+                .map(|w| Withdrawal {
+                    input: w.input,
+                    kind: w.kind,
+                    name: w.name.clone(),
+                    applied_to: w.applied_to,
+                    applied: w.applied,
+                    days: w.days,
+                    until: w.until,
+                })
+                .collect(),
+            blocks: b
+                .blocks
+                .iter()
+                .map(|k| Block {
+                    kind: k.kind,
+                    source: k.source,
+                    record: k.record,
+                    reason: k.reason.clone(),
+                    time: k.time,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The provenance summary of a batch: `GET /v1/public/batches/{id}`, the scan pages' JSON, and the `summary` of
+/// a batch view. The JSON counterpart of `trace_core::Summary`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The batch.
+    pub batch: BatchId,
+    /// Product description (or input name for a lot).
+    pub product: String,
+    /// Product class or input kind, as text.
+    pub class: String,
+    /// Derived status.
+    pub status: Status,
+    /// GTIN-14, when the batch has one.
+    pub gtin: Option<String>,
+    /// Lot, when the batch has one.
+    pub lot: Option<String>,
+    /// Who registered or made the batch.
+    pub made_by: String,
+    /// Where it was registered or made.
+    pub place: String,
+    /// When.
+    pub made_at: Time,
+    /// Farms and fields the batch comes from.
+    pub origins: Vec<OriginView>,
+    /// Inputs given to the batch or an ancestor, with their withdrawal periods.
+    pub inputs: Vec<InputView>,
+    /// Inspections of the batch, an ancestor or an input lot.
+    pub inspections: Vec<InspectionView>,
+    /// Certificates covering the batch, an ancestor or an input lot.
+    pub certificates: Vec<CertificateView>,
+    /// Custody and transformation steps, in log order.
+    pub custody: Vec<CustodyView>,
+    /// Holds, failed inspections and recalls on the batch or an ancestor.
+    pub warnings: Vec<WarningView>,
+    /// Current holders and quantities.
+    pub holders: Vec<HolderView>,
+    /// Every record the summary was built from, as `[log index, record id]`.
+    pub records: Vec<(u64, RecordId)>,
+    /// Corrections of any of those records.
+    pub corrections: Vec<CorrectionView>,
+    /// The log size the summary was read at.
+    pub tree_size: u64,
+}
+
+/// A farm or field of origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginView {
+    /// The registered batch.
+    pub batch: BatchId,
+    /// Its product.
+    pub product: String,
+    /// The registering actor's name.
+    pub farm: String,
+    /// Its registration number.
+    pub registration: String,
+    /// Place.
+    pub place: String,
+    /// When.
+    pub time: Time,
+}
+
+/// An input given to the batch or an ancestor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputView {
+    /// The input lot.
+    pub lot: BatchId,
+    /// Name and lot number.
+    pub name: String,
+    /// Kind.
+    pub kind: InputKind,
+    /// Approval number.
+    pub approval_number: String,
+    /// The batch it was given to.
+    pub applied_to: BatchId,
+    /// When.
+    pub applied: Time,
+    /// Dose.
+    pub dose: Quantity,
+    /// Who gave it.
+    pub by: String,
+    /// Withdrawal or pre-harvest days.
+    pub withdrawal_days: u32,
+    /// When the interval ends.
+    pub withdrawal_ends: Time,
+    /// Whether it had ended when the summary was made.
+    pub withdrawal_over: bool,
+    /// Whether the lot is itself on hold or recalled.
+    pub lot_status: Status,
+}
+
+/// An inspection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectionView {
+    /// Batch sampled.
+    pub batch: BatchId,
+    /// Lab.
+    pub lab: String,
+    /// When.
+    pub time: Time,
+    /// Sample number.
+    pub sample: String,
+    /// Analyte.
+    pub analyte: String,
+    /// Value in thousandths of `unit`.
+    pub value_milli: Option<u64>,
+    /// Limit in thousandths of `unit`.
+    pub limit_milli: Option<u64>,
+    /// Unit.
+    pub unit: String,
+    /// Method.
+    pub method: String,
+    /// Verdict.
+    pub verdict: Verdict,
+}
+
+/// A certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    /// Batch covered.
+    pub batch: BatchId,
+    /// Kind.
+    pub kind: CertKind,
+    /// Number.
+    pub number: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Valid from.
+    pub valid_from: Time,
+    /// Valid until.
+    pub valid_until: Time,
+    /// Promises.
+    pub promises: Vec<String>,
+}
+
+/// One step of custody.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyView {
+    /// Log index of the record.
+    pub index: u64,
+    /// Event kind: BatchRegistered, Shipped, Received, Transformed, Sold, Disposed.
+    pub kind: String,
+    /// Batch concerned (for a transform: the first input).
+    pub batch: BatchId,
+    /// Actor.
+    pub actor: String,
+    /// Counterparty (receiver of a shipment), when any.
+    pub counterparty: Option<String>,
+    /// Quantity, when any.
+    pub quantity: Option<Quantity>,
+    /// Place or document, when any.
+    pub detail: String,
+    /// Claimed time.
+    pub time: Time,
+}
+
+/// A hold, failed inspection or recall reaching the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningView {
+    /// Kind.
+    pub kind: BlockKind,
+    /// The batch it was placed on.
+    pub source: BatchId,
+    /// Label of that batch.
+    pub source_label: String,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub time: Time,
+    /// The record.
+    pub record: RecordId,
+}
+
+/// A holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolderView {
+    /// Key.
+    pub key: PublicKey,
+    /// Name.
+    pub name: String,
+    /// Quantity held.
+    pub quantity: Quantity,
+}
+
+/// A correction of a record the summary shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionView {
+    /// The corrected record.
+    pub target: RecordId,
+    /// Why it was wrong.
+    pub reason: String,
+    /// What is true instead.
+    pub corrected: String,
+    /// Who corrected it.
+    pub by: String,
+    /// When.
+    pub time: Time,
+}
+
+impl From<&trace_core::OriginView> for OriginView {
+    fn from(o: &trace_core::OriginView) -> OriginView {
+        OriginView {
+            batch: o.batch,
+            product: o.product.clone(),
+            farm: o.farm.clone(),
+            registration: o.registration.clone(),
+            place: o.place.clone(),
+            time: o.time,
+        }
+    }
+}
+
+impl From<&trace_core::InputView> for InputView {
+    fn from(i: &trace_core::InputView) -> InputView {
+        InputView {
+            lot: i.lot,
+            name: i.name.clone(),
+            kind: i.kind,
+            approval_number: i.approval_number.clone(),
+            applied_to: i.applied_to,
+            applied: i.applied,
+            dose: i.dose,
+            by: i.by.clone(),
+            withdrawal_days: i.withdrawal_days,
+            withdrawal_ends: i.withdrawal_ends,
+            withdrawal_over: i.withdrawal_over,
+            lot_status: i.lot_status,
+        }
+    }
+}
+
+impl From<&trace_core::InspectionView> for InspectionView {
+    fn from(i: &trace_core::InspectionView) -> InspectionView {
+        InspectionView {
+            batch: i.batch,
+            lab: i.lab.clone(),
+            time: i.time,
+            sample: i.sample.clone(),
+            analyte: i.analyte.clone(),
+            value_milli: i.value_milli,
+            limit_milli: i.limit_milli,
+            unit: i.unit.clone(),
+            method: i.method.clone(),
+            verdict: i.verdict,
+        }
+    }
+}
+
+impl From<&trace_core::CertificateView> for CertificateView {
+    fn from(c: &trace_core::CertificateView) -> CertificateView {
+        CertificateView {
+            batch: c.batch,
+            kind: c.kind,
+            number: c.number.clone(),
+            issuer: c.issuer.clone(),
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            promises: c.promises.clone(),
+        }
+    }
+}
+
+impl From<&trace_core::CustodyView> for CustodyView {
+    fn from(c: &trace_core::CustodyView) -> CustodyView {
+        CustodyView {
+            index: c.index,
+            kind: c.kind.to_owned(),
+            batch: c.batch,
+            actor: c.actor.clone(),
+            counterparty: c.counterparty.clone(),
+            quantity: c.quantity,
+            detail: c.detail.clone(),
+            time: c.time,
+        }
+    }
+}
+
+impl From<&trace_core::WarningView> for WarningView {
+    fn from(w: &trace_core::WarningView) -> WarningView {
+        WarningView {
+            kind: w.kind,
+            source: w.source,
+            source_label: w.source_label.clone(),
+            reason: w.reason.clone(),
+            time: w.time,
+            record: w.record,
+        }
+    }
+}
+
+impl From<&trace_core::HolderView> for HolderView {
+    fn from(h: &trace_core::HolderView) -> HolderView {
+        HolderView { key: h.key, name: h.name.clone(), quantity: h.quantity }
+    }
+}
+
+impl From<&trace_core::CorrectionView> for CorrectionView {
+    fn from(c: &trace_core::CorrectionView) -> CorrectionView {
+        CorrectionView {
+            target: c.target,
+            reason: c.reason.clone(),
+            corrected: c.corrected.clone(),
+            by: c.by.clone(),
+            time: c.time,
+        }
+    }
+}
+
+impl From<&trace_core::Summary> for Summary {
+    /// Everything but `lineage`, which only the node's scan cache uses.
+    fn from(s: &trace_core::Summary) -> Summary {
+        Summary {
+            batch: s.batch,
+            product: s.product.clone(),
+            class: s.class.clone(),
+            status: s.status,
+            gtin: s.gtin.clone(),
+            lot: s.lot.clone(),
+            made_by: s.made_by.clone(),
+            place: s.place.clone(),
+            made_at: s.made_at,
+            origins: list(&s.origins),
+            inputs: list(&s.inputs),
+            inspections: list(&s.inspections),
+            certificates: list(&s.certificates),
+            custody: list(&s.custody),
+            warnings: list(&s.warnings),
+            holders: list(&s.holders),
+            records: s.records.clone(),
+            corrections: list(&s.corrections),
+            tree_size: s.tree_size,
+        }
+    }
+}
+
+/// The full view of one batch: `GET /v1/batches/{id}`, `trace show BATCH --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchView {
     /// Derived state.
     pub state: BatchState,
@@ -216,8 +789,19 @@ pub struct BatchView {
     pub history: Vec<EntryView>,
 }
 
+impl From<&trace_core::BatchView> for BatchView {
+    fn from(v: &trace_core::BatchView) -> BatchView {
+        BatchView {
+            state: BatchState::from(&v.state),
+            status: v.status,
+            summary: Summary::from(&v.summary),
+            history: list(&v.history),
+        }
+    }
+}
+
 /// One batch reached by a lineage walk.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineageRow {
     /// Id.
     pub id: BatchId,
@@ -233,8 +817,21 @@ pub struct LineageRow {
     pub holders: Vec<String>,
 }
 
-/// A lineage answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl From<&trace_core::LineageRow> for LineageRow {
+    fn from(r: &trace_core::LineageRow) -> LineageRow {
+        LineageRow {
+            id: r.id,
+            depth: r.depth,
+            label: r.label.clone(),
+            status: r.status,
+            input_lot: r.input_lot,
+            holders: r.holders.iter().map(|h| format!("{}: {}", h.name, h.quantity)).collect(),
+        }
+    }
+}
+
+/// A lineage answer: `GET /v1/batches/{id}/back` and `…/forward`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineageResponse {
     /// Start batch.
     pub start: BatchId,
@@ -244,8 +841,63 @@ pub struct LineageResponse {
     pub reached: Vec<LineageRow>,
 }
 
-/// An actor, for listings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl From<&trace_core::LineageView> for LineageResponse {
+    fn from(v: &trace_core::LineageView) -> LineageResponse {
+        let direction = match v.direction {
+            Direction::Back => "back",
+            Direction::Forward => "forward",
+        };
+        LineageResponse { start: v.start, direction: direction.to_owned(), reached: list(&v.reached) }
+    }
+}
+
+/// A recall's reach: `GET /v1/batches/{id}/recall-impact`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallImpact {
+    /// The lot or batch whose reach this is.
+    pub source: BatchState,
+    /// Every descendant, breadth-first.
+    pub reached: Vec<Reached>,
+    /// Holders with what they hold of affected batches.
+    pub holders: Vec<ImpactHolder>,
+}
+
+/// A batch a recall reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reached {
+    /// The batch.
+    pub batch: BatchState,
+    /// Edges from the source.
+    pub depth: u32,
+}
+
+/// One holder affected by a recall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpactHolder {
+    /// The holder's key.
+    pub holder: PublicKey,
+    /// Its name, when admitted.
+    pub name: String,
+    /// Affected batches it holds or has in transit to it.
+    pub batches: Vec<BatchId>,
+}
+
+impl From<&trace_core::RecallImpact> for RecallImpact {
+    fn from(r: &trace_core::RecallImpact) -> RecallImpact {
+        RecallImpact {
+            source: BatchState::from(&r.source),
+            reached: r.reached.iter().map(|x| Reached { batch: BatchState::from(&x.batch), depth: x.depth }).collect(),
+            holders: r
+                .holders
+                .iter()
+                .map(|h| ImpactHolder { holder: h.holder, name: h.name.clone(), batches: h.batches.clone() })
+                .collect(),
+        }
+    }
+}
+
+/// An actor, for listings: `GET /v1/actors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActorView {
     /// Key.
     pub key: PublicKey,
@@ -261,15 +913,15 @@ pub struct ActorView {
     pub active: bool,
 }
 
-impl From<&Actor> for ActorView {
-    fn from(a: &Actor) -> ActorView {
+impl From<&trace_core::ActorView> for ActorView {
+    fn from(a: &trace_core::ActorView) -> ActorView {
         ActorView {
             key: a.key,
             name: a.name.clone(),
             roles: a.roles.clone(),
             registration: a.registration.clone(),
             location: a.location.clone(),
-            active: a.active(),
+            active: a.active,
         }
     }
 }

@@ -325,3 +325,39 @@ async fn a_restarted_node_refuses_requests_signed_before_it_started() {
     let (s, _) = send_json(trace_node::app(restarted), request(Some(&coop), "GET", "/v1/batches", "", vec![])).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// Every view's wire shape deserialises back to what was serialised, byte for byte: the CLI reads each answer
+/// as its typed struct, so a shape that serialises but does not read back (a tag clash, a renamed field, a
+/// type that prints one way and parses another) would fail only against a node.
+#[test]
+fn every_wire_view_reads_back_as_it_was_written() {
+    use trace_node::wire;
+    fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
+        let bytes = serde_json::to_vec(v).unwrap();
+        let back: T =
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+        assert_eq!(&back, v);
+        assert_eq!(serde_json::to_vec(&back).unwrap(), bytes);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let origin: Origin = demo::DEMO_ORIGIN.parse().unwrap();
+    let (d, _, _) = demo::install(dir.path(), origin, Time::now()).unwrap();
+    let l = &d.ledger;
+    let (mut inputs, mut produce) = (0, 0);
+    for b in l.batches().unwrap() {
+        match b.kind {
+            BatchKind::Input(_) => inputs += 1,
+            BatchKind::Produce { .. } => produce += 1,
+        }
+        round_trip(&wire::BatchView::from(&l.batch_view(b.id).unwrap()));
+        round_trip(&wire::Summary::from(&l.summary(b.id).unwrap()));
+        round_trip(&wire::RecallImpact::from(&l.recall_impact(b.id).unwrap()));
+        for dir in [Direction::Back, Direction::Forward] {
+            round_trip(&wire::LineageResponse::from(&l.lineage_view(b.id, dir).unwrap()));
+        }
+    }
+    assert!(inputs > 0 && produce > 0, "the demo has both kinds of batch");
+    round_trip(&wire::list::<_, wire::BatchRow>(&l.batch_rows().unwrap()));
+    round_trip(&wire::list::<_, wire::ActorView>(&l.actor_views().unwrap()));
+    round_trip(&wire::list::<_, wire::EntryView>(&l.late_entry_views(0, 1000).unwrap()));
+}

@@ -239,7 +239,8 @@ async fn the_scan_cache_never_serves_an_answer_that_a_fresh_build_would_not() {
             let (s, got) =
                 send_json(app.clone(), get(&format!("/v1/public/batches/{}", b.id), "application/json")).await;
             assert_eq!(s, StatusCode::OK);
-            let fresh = serde_json::to_value(node.ledger.summary(b.id).unwrap()).unwrap();
+            let fresh =
+                serde_json::to_value(trace_node::wire::Summary::from(&node.ledger.summary(b.id).unwrap())).unwrap();
             assert_eq!(without_size(got), without_size(fresh), "stale answer for {} after: {}", b.id, step.title_en);
             served += 1;
         }
