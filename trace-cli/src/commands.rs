@@ -435,7 +435,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if let (Some(lot), Some(path)) = (lot, &epcis) {
                 let doc = match ctx.backend()? {
                     Backend::Local(d) => {
-                        let entries = trace_node::exports::lineage_entries(&d.ledger, lot)?;
+                        let entries = d.ledger.lineage_entries(lot)?;
                         let base = trace_node::exports::resolver_base(&d.ledger);
                         trace_core::epcis::document(&d.ledger, &entries, &base, Time::now())?
                     }

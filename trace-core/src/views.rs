@@ -1,7 +1,7 @@
 //! The views users see: every read the node answers and the CLI prints (a batch's full view, the batch
-//! listing, histories, lineage back and forward, late entries, records, actors), as plain core types built
-//! from the ledger's queries. The public [`Summary`] and the [`RecallImpact`](crate::RecallImpact) are views
-//! too; they are built in `summary.rs` and `query.rs`.
+//! listing, histories, lineage back and forward, a lot's lineage entries, late entries, records, actors), as
+//! plain core types built from the ledger's queries. The public [`Summary`] and the
+//! [`RecallImpact`](crate::RecallImpact) are views too; they are built in `summary.rs` and `query.rs`.
 //!
 //! **API boundary**: these types carry no serde derives. The node converts each into its JSON shape
 //! explicitly (`trace-node/src/wire.rs`), so what is stored and what is answered can change apart, and a field
@@ -176,6 +176,25 @@ impl Ledger {
         Ok(LineageView { start: id, direction, reached })
     }
 
+    /// Every record on `lot` and on its ancestors, once each, in log order: what the lot's EPCIS document
+    /// holds. [`Error::NotFound`] for an unknown batch.
+    pub fn lineage_entries(&self, lot: BatchId) -> Result<Vec<LogEntry>, Error> {
+        self.existing(lot)?;
+        let mut batches = vec![lot];
+        batches.extend(self.lineage(lot, Direction::Back)?.into_iter().map(|r| r.batch.id));
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for b in batches {
+            for e in self.history(b)? {
+                if seen.insert(e.index) {
+                    out.push(e);
+                }
+            }
+        }
+        out.sort_by_key(|e| e.index);
+        Ok(out)
+    }
+
     /// Late entries (see [`Ledger::late_entries`]) with author names.
     pub fn late_entry_views(&self, from: u64, limit: usize) -> Result<Vec<EntryView>, Error> {
         self.late_entries(from, limit)?.into_iter().map(|e| self.entry_view(e)).collect()
@@ -217,6 +236,7 @@ mod tests {
         assert!(not_found(l.lineage_view(missing, Direction::Forward).map(drop)));
         assert!(not_found(l.recall_impact(missing).map(drop)));
         assert!(not_found(l.summary(missing).map(drop)));
+        assert!(not_found(l.lineage_entries(missing).map(drop)));
         // The bare query answers an empty history for the same id; the view says it does not exist.
         assert!(l.history(missing).unwrap().is_empty());
         assert!(l.batch_view(real).is_ok());

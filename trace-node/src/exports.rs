@@ -1,13 +1,13 @@
 //! Exports for systems that already speak food traceability: the FSMA 204 sortable spreadsheet of a lot's key
 //! data elements, and the EPCIS 2.0 JSON-LD document of a lot's events. Both need a regulator.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use trace_core::{BatchId, Direction, Ledger, LogEntry, Time};
+use trace_core::{BatchId, Ledger, Time};
 
 use crate::api::{AppState, blocking};
 use crate::error::ApiError;
@@ -16,23 +16,6 @@ use crate::error::ApiError;
 /// names the ledger whatever address a request came in on.
 pub fn resolver_base(ledger: &Ledger) -> String {
     format!("https://{}", ledger.origin())
-}
-
-/// Every record on `lot` and on its ancestors, in log order: what the lot's EPCIS document holds.
-pub fn lineage_entries(ledger: &Ledger, lot: BatchId) -> Result<Vec<LogEntry>, trace_core::Error> {
-    let mut batches = vec![lot];
-    batches.extend(ledger.lineage(lot, Direction::Back)?.into_iter().map(|r| r.batch.id));
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for b in batches {
-        for e in ledger.history(b)? {
-            if seen.insert(e.index) {
-                out.push(e);
-            }
-        }
-    }
-    out.sort_by_key(|e| e.index);
-    Ok(out)
 }
 
 struct ExportQuery {
@@ -82,10 +65,7 @@ pub(crate) async fn epcis(
 ) -> Result<Response, ApiError> {
     let q = parse(q)?;
     let doc = blocking(move || {
-        if node.ledger.batch(q.lot)?.is_none() {
-            return Err(ApiError::not_found(format!("batch {} not found", q.lot)));
-        }
-        let entries = lineage_entries(&node.ledger, q.lot)?;
+        let entries = node.ledger.lineage_entries(q.lot)?;
         let base = resolver_base(&node.ledger);
         Ok(trace_core::epcis::document(&node.ledger, &entries, &base, Time::now())?)
     })
