@@ -286,6 +286,12 @@ fn export_csv_and_epcis_for_a_lot() {
     assert!(doc["epcisBody"]["eventList"].as_array().unwrap().len() >= 3);
     let o = trace(&["export", "--csv", "x.csv", "--data", d]);
     assert_eq!(o.status.code(), Some(2), "--csv needs --lot");
+    // An unknown lot is an error locally, as it is a 404 on a node, not an empty document.
+    let unknown = dir.path().join("unknown.jsonld");
+    let o = trace(&["export", "--epcis", unknown.to_str().unwrap(), "--lot", "0000-0000-00000", "--data", d]);
+    assert!(!o.status.success(), "an unknown lot exports nothing");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("batch 0000-0000-00000"), "{o:?}");
+    assert!(!unknown.exists());
 }
 
 #[test]
