@@ -482,7 +482,8 @@ Examples:
     /// Follow a node's log: check its new checkpoint against the last one seen and verify every new entry.
     #[command(after_help = "\
 Keeps its state in --state DIR (the last checkpoint, the Merkle right edge, every record id). The first run pins
---log-key, or trusts the node's /v1/log-key once with a loud warning. Each run fetches the checkpoint, the
+--log-key, or trusts the node's /v1/log-key once with a loud warning; the key must be named for the checkpoint's
+origin, and a run that fails keeps nothing, so the next run starts afresh. Each run fetches the checkpoint, the
 consistency proof from the last size and every new entry (a signed request: --key of an admitted actor), and
 checks them all. A log that forked, shrank or was rewritten raises the alarm: both signed notes are printed and
 the exit code is 4, as for any entry that fails. Run it from cron.
