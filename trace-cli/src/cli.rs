@@ -589,6 +589,21 @@ Examples:
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
     },
+    /// List the records kept in the signing key's outbox (sent to a node, no answer yet), or forget them.
+    #[command(after_help = "\
+A record for a node is signed once and kept in KEY_FILE.outbox/ (beside --key) until the node answers. When the
+request went out and no answer came, it stays there, and running the same command again sends that same record:
+the node answers \"already recorded\" if the first attempt got through, so nothing is recorded twice. This lists
+what is kept; --clear forgets it (then a re-run signs a new record, which may record the event a second time).
+
+Examples:
+  trace outbox --key coop.key
+  trace outbox --key coop.key --clear --json")]
+    Outbox {
+        /// Forget every kept record.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, powershell, elvish.
