@@ -482,7 +482,8 @@ Examples:
     /// Follow a node's log: check its new checkpoint against the last one seen and verify every new entry.
     #[command(after_help = "\
 Keeps its state in --state DIR (the last checkpoint, the Merkle right edge, every record id). The first run pins
---log-key, or trusts the node's /v1/log-key once with a loud warning. Each run fetches the checkpoint, the
+--log-key, or trusts the node's /v1/log-key once with a loud warning; the key must be named for the checkpoint's
+origin, and a run that fails keeps nothing, so the next run starts afresh. Each run fetches the checkpoint, the
 consistency proof from the last size and every new entry (a signed request: --key of an admitted actor), and
 checks them all. A log that forked, shrank or was rewritten raises the alarm: both signed notes are printed and
 the exit code is 4, as for any entry that fails. Run it from cron.
@@ -587,6 +588,21 @@ Examples:
         /// When the story starts (default: 60 days ago; the story spans 33 days and must end before now).
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
+    },
+    /// List the records kept in the signing key's outbox (sent to a node, no answer yet), or forget them.
+    #[command(after_help = "\
+A record for a node is signed once and kept in KEY_FILE.outbox/ (beside --key) until the node answers. When the
+request went out and no answer came, it stays there, and running the same command again sends that same record:
+the node answers \"already recorded\" if the first attempt got through, so nothing is recorded twice. This lists
+what is kept; --clear forgets it (then a re-run signs a new record, which may record the event a second time).
+
+Examples:
+  trace outbox --key coop.key
+  trace outbox --key coop.key --clear --json")]
+    Outbox {
+        /// Forget every kept record.
+        #[arg(long)]
+        clear: bool,
     },
     /// Print shell completions.
     Completions {

@@ -23,6 +23,61 @@ impl std::fmt::Display for NodeError {
 
 impl std::error::Error for NodeError {}
 
+/// A POST that got no answer from the node. `sent` says whether the request may have reached it: false when
+/// the node could not be reached at all (name not found, connection refused), so nothing was sent and a retry
+/// is safe; true when the connection was made and then failed before a whole answer came, so the node may
+/// have acted on it.
+#[derive(Debug, Clone)]
+pub struct NoAnswer {
+    /// The node's base URL.
+    pub base: String,
+    /// Whether the request may have reached the node.
+    pub sent: bool,
+    /// What went wrong, as the HTTP library put it.
+    pub cause: String,
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.sent {
+            write!(f, "the request went out to {} but no answer came back: {}", self.base, self.cause)
+        } else {
+            write!(
+                f,
+                "could not reach {}: {} (nothing was sent: running the command again is safe)",
+                self.base, self.cause
+            )
+        }
+    }
+}
+
+impl std::error::Error for NoAnswer {}
+
+/// Whether a failed call may have delivered its request: only a failure to resolve or to connect proves it
+/// did not. Anything later (a reset, an early close, a timeout after connecting) leaves the outcome unknown.
+fn may_have_been_sent(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::BadUri(_)
+        | ureq::Error::Http(_)
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::Tls(_)
+        | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => false,
+        ureq::Error::Io(io) => !matches!(
+            io.kind(),
+            ErrorKind::ConnectionRefused
+                | ErrorKind::AddrNotAvailable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NotFound
+        ),
+        _ => true,
+    }
+}
+
 /// A node at a base URL.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -70,15 +125,24 @@ impl Client {
         serde_json::from_str(&text).with_context(|| format!("reading the node's answer to {path}"))
     }
 
-    /// POSTs a JSON body and decodes the JSON answer.
+    /// POSTs a JSON body, signed afresh for this attempt, and decodes the JSON answer. A call that got no
+    /// answer fails with [`NoAnswer`], saying whether the request may have reached the node.
     pub fn post<T: serde::de::DeserializeOwned>(&self, path: &str, body: &impl serde::Serialize) -> anyhow::Result<T> {
         let bytes = serde_json::to_vec(body)?;
         let mut req = self.agent.post(format!("{}{path}", self.base)).header("content-type", "application/json");
         for (h, v) in self.headers("POST", path, &bytes) {
             req = req.header(h, v);
         }
-        let resp = req.send(&bytes[..]).with_context(|| format!("connecting to {}", self.base))?;
-        let text = self.finish(resp)?;
+        let no_answer = |sent: bool, cause: String| anyhow!(NoAnswer { base: self.base.clone(), sent, cause });
+        let resp = req.send(&bytes[..]).map_err(|e| no_answer(may_have_been_sent(&e), e.to_string()))?;
+        let text = match self.finish(resp) {
+            Ok(text) => text,
+            // The status line came, but the rest of the answer did not: the node may have acted.
+            Err(e) if e.downcast_ref::<NodeError>().is_none() && e.chain().any(|c| c.is::<ureq::Error>()) => {
+                return Err(no_answer(true, format!("{e:#}")));
+            }
+            Err(e) => return Err(e),
+        };
         serde_json::from_str(&text).with_context(|| format!("reading the node's answer to {path}"))
     }
 

@@ -106,6 +106,21 @@ impl Ctx {
         bail!("no signing key: pass --key FILE (or set TRACE_KEY); make one with `trace key new --out FILE`")
     }
 
+    /// The signing key's file: `--key`, or with `--data` the ledger's authority key file when it exists.
+    fn key_path(&self) -> Option<std::path::PathBuf> {
+        if let Some(p) = &self.global.key {
+            return Some(p.clone());
+        }
+        let p = DataDir::authority_key_path(self.global.data.as_ref()?);
+        p.exists().then_some(p)
+    }
+
+    /// The outbox of the signing key (see [`crate::outbox`]).
+    pub fn outbox(&self) -> anyhow::Result<crate::outbox::Outbox> {
+        let p = self.key_path().ok_or_else(|| anyhow!("the outbox is kept beside the signing key: pass --key FILE"))?;
+        Ok(crate::outbox::Outbox::for_key(&p))
+    }
+
     /// The backend: `--node` or `--data`.
     pub fn backend(&mut self) -> anyhow::Result<&Backend> {
         if self.backend.is_none() {
@@ -132,11 +147,13 @@ impl Ctx {
     }
 
     /// Signs `event` naming the current heads of the batches it acts on, submits it, and prints the outcome.
+    /// To a node it goes through the signing key's outbox, so a retry after a lost answer is safe.
     pub fn record(&mut self, event: Event) -> anyhow::Result<()> {
         let key = self.key()?;
         let time = self.event_time()?;
+        let outbox = self.key_path().map(|p| crate::outbox::Outbox::for_key(&p));
         let backend = self.backend()?;
-        let origin = backend.origin()?;
+        let origin = backend.origin().context("before sending anything, reading the ledger's origin")?;
         let parents = match &event {
             Event::Correction(c) => vec![c.target],
             e => {
@@ -149,12 +166,20 @@ impl Ctx {
         };
         let kind = event.kind();
         let record = sign_event(&key, &origin, time, parents, event);
-        let ok = backend.submit(record)?;
+        let (ok, sent) = match (backend, &outbox) {
+            (Backend::Remote(c), Some(outbox)) => crate::outbox::submit(c, outbox, record)?,
+            _ => (backend.submit(record.clone())?, record),
+        };
         if self.global.json {
             println!("{}", serde_json::to_string_pretty(&ok)?);
+        } else if ok.duplicate {
+            // A duplicate answer creates nothing: name the batches the record created when it was first written.
+            println!("{} already recorded {kind} as entry {} (record {})", output::good("✓"), ok.index, ok.id);
+            for b in crate::outbox::created_by(&sent) {
+                println!("  batch {}", output::bold(&b.to_string()));
+            }
         } else {
-            let what = if ok.duplicate { "already recorded" } else { "recorded" };
-            println!("{} {what} {kind} as entry {} (record {})", output::good("✓"), ok.index, ok.id);
+            println!("{} recorded {kind} as entry {} (record {})", output::good("✓"), ok.index, ok.id);
             for b in &ok.created {
                 println!("  new batch {}", output::bold(&b.to_string()));
             }
@@ -461,6 +486,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let start = start.as_deref().map(Time::parse_human).transpose().context("reading --start")?;
             crate::demo::run(&ctx.global, crate::demo::Options { serve, base, origin, seed, start })
         }
+        Command::Outbox { clear } => crate::outbox::run(&ctx.outbox()?, clear, ctx.global.json),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trace", &mut std::io::stdout());

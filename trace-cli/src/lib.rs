@@ -5,7 +5,8 @@
 //! [`client::Client`] (the signing HTTP client), [`commands::run`], and [`qr`]: QR labels for batches and
 //! vet-drug packages (the terminal rendering, PNG and SVG labels with the human-readable caption, printable
 //! sheets). The payload each code holds is [`trace_core::Payload`]'s, specified in `docs/qr.md`. The auditor's
-//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in [`scan`].
+//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in [`scan`]. Records for a node
+//! go through the signing key's [`outbox`], so a retry after a lost answer cannot record twice.
 
 pub mod backend;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod client;
 pub mod commands;
 mod demo;
 mod labels;
+pub mod outbox;
 pub mod output;
 pub mod qr;
 pub mod scan;

@@ -282,21 +282,21 @@ pub fn audit(ctx: &mut Ctx, state: &Path, log_key: Option<VerifierKey>) -> anyho
     let json = ctx.global.json;
     let client = node_client(ctx, "trace audit", false)?;
     let note = client.get_text("/v1/checkpoint", "text/plain")?;
-    let mut auditor = if Auditor::exists(state) {
+    let first = !Auditor::exists(state);
+    let mut auditor = if first {
+        // The first run pins a key and an origin: both are checked against the checkpoint (its signature, and
+        // the key's name, which is the log's origin) before anything is kept, and the state is written only
+        // when the whole run has verified, so a failed first run pins nothing.
+        let key = first_use_key(&client, log_key)?;
+        let signed = SignedCheckpoint::open(note.as_bytes(), &key)
+            .map_err(|e| VerifyFailed(format!("{} the node's checkpoint: {e}", output::bad("✗ audit failed:"))))?;
+        Auditor::create(state, signed.checkpoint().origin(), key).map_err(|e| audit_failed(json, e))?
+    } else {
         match &log_key {
             Some(k) => Auditor::open_pinned(state, k),
             None => Auditor::open(state),
         }
         .map_err(|e| audit_failed(json, e))?
-    } else {
-        let key = first_use_key(&client, log_key)?;
-        let signed = SignedCheckpoint::open(note.as_bytes(), &key)
-            .map_err(|e| VerifyFailed(format!("{} the node's checkpoint: {e}", output::bad("✗ audit failed:"))))?;
-        let a = Auditor::create(state, signed.checkpoint().origin(), key).map_err(|e| audit_failed(json, e))?;
-        if !json {
-            eprintln!("started auditing {} in {}", a.origin(), state.display());
-        }
-        a
     };
     let old = auditor.size();
     let new = claimed_size(&note)?;
@@ -327,6 +327,9 @@ pub fn audit(ctx: &mut Ctx, state: &Path, log_key: Option<VerifierKey>) -> anyho
     }
     progress.finish();
     let report = pending.finish().map_err(|e| audit_failed(json, e))?;
+    if first && !json {
+        eprintln!("started auditing {} in {}", auditor.origin(), state.display());
+    }
     let cp = &report.checkpoint;
     if json {
         return print_json(&serde_json::json!({

@@ -328,3 +328,67 @@ fn scan_verifies_a_label_on_the_trusted_node_and_is_loud_on_hold() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("forbidden"), "{}", err(&o));
 }
+
+/// Serves the ledger in `dir` on a [`trace_tests::RunningNode`], optionally signing its checkpoints with another
+/// log key or under another key name than the origin.
+fn running(dir: &Path, log_key: Option<trace_core::SecretKey>, key_name: Option<&str>) -> trace_tests::RunningNode {
+    let mut d = trace_tests::open_data_dir(dir).unwrap();
+    if let Some(k) = log_key {
+        d.log_key = k;
+    }
+    if let Some(n) = key_name {
+        d.config.log_key_name = n.to_owned();
+    }
+    trace_tests::RunningNode::start(d).unwrap()
+}
+
+#[test]
+fn a_failed_first_audit_writes_no_state_and_the_next_correct_audit_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    drop(DataDir::init(&data, "audit.cli.test.example/ledger".parse().unwrap(), "authority").unwrap());
+    let vkey = {
+        let d = trace_tests::open_data_dir(&data).unwrap();
+        NoteSigner::new(&d.config.log_key_name, d.log_key.clone()).unwrap().verifier_key().to_string()
+    };
+    let auth = DataDir::authority_key_path(&data);
+    let state = dir.path().join("audit");
+    let audit = |node: &trace_tests::RunningNode, extra: &[&str]| {
+        let base = node.base();
+        let mut args = vec!["audit", "--node", &base, "--state", p(&state)];
+        args.extend_from_slice(extra);
+        trace(&args)
+    };
+    let no_state = |what: &str| assert!(!state.exists(), "{what} left {}", state.display());
+
+    // Trusted on first use, the node's key is named for another log than its checkpoint's origin.
+    let n = running(&data, None, Some("elsewhere.example/log"));
+    let o = audit(&n, &["--key", p(&auth)]);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("named 'elsewhere.example/log'") && err(&o).contains("not this log's key"), "{}", err(&o));
+    no_state("an origin that is not the key's");
+    drop(n);
+
+    // The checkpoint is signed by another key than the one pinned with --log-key.
+    let n = running(&data, Some(trace_core::SecretKey::from_seed([9; 32])), None);
+    let o = audit(&n, &["--key", p(&auth), "--log-key", &vkey]);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("audit failed") && err(&o).contains("checkpoint"), "{}", err(&o));
+    no_state("a checkpoint signed by another key");
+    drop(n);
+
+    // The right node, but the entries cannot be read (no key for the signed request): nothing is kept either.
+    let n = running(&data, None, None);
+    let o = audit(&n, &["--log-key", &vkey]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    no_state("a run that could not fetch the entries");
+
+    // The correct audit now starts from nothing, pinned to the right key, and the next one follows it.
+    let o = audit(&n, &["--key", p(&auth), "--log-key", &vkey]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("from 0 to 2 entries"), "{}", out(&o));
+    assert!(err(&o).contains("started auditing audit.cli.test.example/ledger"), "{}", err(&o));
+    let o = audit(&n, &["--key", p(&auth)]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("0 new entries verified"), "{}", out(&o));
+}

@@ -111,6 +111,7 @@ fn printing_commands_exit_quietly_on_a_closed_pipe() {
         vec!["actors", "--data", f.d()],
         vec!["actors", "--data", f.d(), "--json"],
         vec!["completions", "bash"],
+        vec!["outbox", "--key", f.k()],
     ] {
         let (code, stderr) = closed_pipe(&args);
         assert_eq!(code, Some(0), "trace {args:?} on a closed pipe: {stderr}");

@@ -6,5 +6,6 @@ mod audit;
 mod backends;
 mod basics;
 mod hygiene;
+mod outbox;
 mod outputs;
 mod qr;

@@ -14,7 +14,9 @@
 //!
 //! Only then is the new state written: the new record ids are appended to `audit-record-ids.bin` and fsynced,
 //! then `audit-state.json` is replaced atomically (temporary file, fsync, rename, directory fsync). A crash
-//! between the two leaves ids past the state's size, which [`Auditor::open`] cuts off.
+//! between the two leaves ids past the state's size, which [`Auditor::open`] cuts off. A new audit
+//! ([`Auditor::create`]) writes nothing until its first step finishes, so a first run that fails (a checkpoint
+//! of another log, signed by another key, a node that stops answering) leaves no state that would pin it.
 //!
 //! **Parents.** The parent check needs every earlier record id. The auditor keeps them, 32 bytes each, in an
 //! append-only file and in memory (as [`verify_bundle`](crate::verify_bundle) does), rather than asking the
@@ -64,6 +66,17 @@ pub enum AuditError {
     /// The checkpoint note is malformed or not signed by the pinned log key.
     #[error("checkpoint: {0}")]
     Checkpoint(#[from] CheckpointError),
+    /// The log key is named otherwise than the log: a log key signs under its log's origin
+    /// (`docs/formats.md`, "Signed notes"), so this key is not the audited log's.
+    #[error("the log key {key} is named '{name}', but the log's origin is '{origin}': it is not this log's key")]
+    KeyNotForOrigin {
+        /// The origin to audit.
+        origin: String,
+        /// The key's name.
+        name: String,
+        /// The key.
+        key: String,
+    },
     /// The checkpoint is of another log.
     #[error("checkpoint is for log '{found}', not the audited '{expected}'")]
     WrongOrigin {
@@ -200,20 +213,27 @@ impl Auditor {
         dir.join(AUDIT_STATE_FILE).exists()
     }
 
-    /// Starts auditing the log `origin` whose checkpoints `log_key` signs, at size 0, with state in `dir`
-    /// (created if needed). Refuses a directory that already holds audit state.
+    /// Starts auditing the log `origin` whose checkpoints `log_key` signs, at size 0, with state in `dir`.
+    /// Refuses a key named otherwise than `origin` and a directory that already holds audit state.
+    ///
+    /// Nothing is written yet: the directory and its state files are created when the first step
+    /// [finishes](Pending::finish), so an audit whose first step fails leaves nothing behind.
     pub fn create(dir: &Path, origin: &str, log_key: VerifierKey) -> Result<Auditor, AuditError> {
         if log_key.key_type() != crate::note::NoteKeyType::Ed25519 {
             return Err(CheckpointError::NotALogKey { key: log_key.to_string() }.into());
         }
+        if log_key.name() != origin {
+            return Err(AuditError::KeyNotForOrigin {
+                origin: origin.to_owned(),
+                name: log_key.name().to_owned(),
+                key: log_key.to_string(),
+            });
+        }
         if Auditor::exists(dir) {
             return Err(AuditError::StateExists { path: dir.to_owned() });
         }
-        fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
-        let ids = dir.join(AUDIT_IDS_FILE);
-        fs::File::create(&ids).and_then(|f| f.sync_all()).map_err(io_err(format!("creating {}", ids.display())))?;
         let frontier = Frontier::new();
-        let auditor = Auditor {
+        Ok(Auditor {
             dir: dir.to_owned(),
             origin: origin.to_owned(),
             log_key,
@@ -224,9 +244,7 @@ impl Auditor {
             last_note: None,
             entries_verified: 0,
             ids: HashSet::new(),
-        };
-        auditor.write_state(&auditor.state_file())?;
-        Ok(auditor)
+        })
     }
 
     /// Opens the audit state in `dir`, checking that it holds together: the kept note verifies under the pinned
@@ -561,25 +579,29 @@ impl Pending<'_> {
         if &root != checkpoint.checkpoint().root() {
             return Err(AuditError::RootMismatch { from: old_size, to: target });
         }
-        // The ids first: a crash before the state is replaced leaves extra ids, which open() cuts off.
-        if !new_ids.is_empty() {
-            let path = auditor.dir.join(AUDIT_IDS_FILE);
-            let mut bytes = Vec::with_capacity(new_ids.len() * 32);
-            for id in &new_ids {
-                bytes.extend_from_slice(&id.0);
-            }
-            let mut f = fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .map_err(io_err(format!("opening {}", path.display())))?;
-            let len = f.metadata().map_err(io_err(format!("reading {}", path.display())))?.len();
-            // A failed earlier step may have left ids past the state's size: cut them off first.
-            if len != old_size * 32 {
-                f.set_len(old_size * 32).map_err(io_err(format!("truncating {}", path.display())))?;
-            }
-            f.write_all(&bytes).map_err(io_err(format!("writing {}", path.display())))?;
-            f.sync_all().map_err(io_err(format!("syncing {}", path.display())))?;
+        // A new audit's directory and ids file are made here, by its first step to succeed.
+        fs::create_dir_all(&auditor.dir).map_err(io_err(format!("creating {}", auditor.dir.display())))?;
+        // The ids first: a crash before the state is replaced leaves extra ids, which open() cuts off. (A crash
+        // before a new audit's first state file leaves an ids file alone, which create() does not mind.)
+        let path = auditor.dir.join(AUDIT_IDS_FILE);
+        let mut bytes = Vec::with_capacity(new_ids.len() * 32);
+        for id in &new_ids {
+            bytes.extend_from_slice(&id.0);
         }
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io_err(format!("opening {}", path.display())))?;
+        let len = f.metadata().map_err(io_err(format!("reading {}", path.display())))?.len();
+        // A failed earlier step may have left ids past the state's size: cut them off first.
+        if len != old_size * 32 {
+            f.set_len(old_size * 32).map_err(io_err(format!("truncating {}", path.display())))?;
+        }
+        if !bytes.is_empty() {
+            f.write_all(&bytes).map_err(io_err(format!("writing {}", path.display())))?;
+        }
+        f.sync_all().map_err(io_err(format!("syncing {}", path.display())))?;
         let new_entries = target - old_size;
         let mut next = Auditor {
             dir: auditor.dir.clone(),

@@ -123,14 +123,16 @@ fn the_checkpoint_must_be_signed_by_the_pinned_key_for_the_audited_origin() {
     let forged = Checkpoint::of_ledger(&t.ledger, 9).unwrap().sign(&impostor).to_string();
     let e = aud.begin(forged.as_bytes(), &[]).unwrap_err();
     assert!(matches!(e, AuditError::Checkpoint(CheckpointError::Note(_))), "{e}");
-    let other_log = NoteSigner::new("other.example/log", key(0x4c)).unwrap();
-    let other = Checkpoint::new("other.example/log", 9, t.ledger.root_at(9).unwrap()).unwrap().sign(&other_log);
-    let mut aud2 = Auditor::create(tempfile::tempdir().unwrap().path(), "other.example/log", pinned()).unwrap();
-    assert!(matches!(aud2.begin(other.to_string().as_bytes(), &[]), Err(AuditError::Checkpoint(_))));
+    // A log key signs under its log's origin: a key named otherwise is not the audited log's.
+    let e = Auditor::create(tempfile::tempdir().unwrap().path(), "other.example/log", pinned()).unwrap_err();
+    assert!(matches!(e, AuditError::KeyNotForOrigin { .. }), "{e}");
     let wrong_origin = Checkpoint::new("other.example/log", 9, t.ledger.root_at(9).unwrap()).unwrap();
     let e = aud.begin(wrong_origin.sign(&log_signer()).to_string().as_bytes(), &[]).unwrap_err();
     assert!(matches!(e, AuditError::WrongOrigin { .. }), "{e}");
 
+    // None of those failed first steps wrote anything; the first good one writes the state.
+    assert!(!Auditor::exists(dir.path()) && std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    step(&mut aud, &t.ledger, 1, 1).unwrap();
     drop(aud);
     let e = Auditor::open_pinned(dir.path(), impostor.verifier_key()).unwrap_err();
     assert!(matches!(e, AuditError::KeyMismatch { .. }), "{e}");
@@ -138,6 +140,35 @@ fn the_checkpoint_must_be_signed_by_the_pinned_key_for_the_audited_origin() {
     assert!(matches!(Auditor::create(dir.path(), ORIGIN, pinned()), Err(AuditError::StateExists { .. })));
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(Auditor::open(empty.path()), Err(AuditError::NoState { .. })));
+}
+
+#[test]
+fn a_new_audit_whose_first_step_fails_writes_nothing_and_the_next_good_one_starts_it() {
+    let t = TestLedger::founded();
+    grow(&t.ledger, 6, "a");
+    let size = t.ledger.size();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("audit");
+    let mut aud = Auditor::create(&state, ORIGIN, pinned()).unwrap();
+    // Signed by another key, a tampered entry, entries missing: each fails, and nothing is written.
+    let impostor = NoteSigner::new(ORIGIN, key(0x66)).unwrap();
+    let forged = Checkpoint::of_ledger(&t.ledger, size).unwrap().sign(&impostor).to_string();
+    assert!(aud.begin(forged.as_bytes(), &[]).is_err());
+    let mut bad = leaves(&t.ledger, 0, size);
+    let last = bad[3].len() - 1;
+    bad[3][last] ^= 1;
+    let e = aud.begin(note_at(&t.ledger, size).as_bytes(), &[]).unwrap().push(&bad).unwrap_err();
+    assert_eq!(e.entry_index(), Some(3), "{e}");
+    let half = leaves(&t.ledger, 0, 2);
+    let e = aud.begin(note_at(&t.ledger, size).as_bytes(), &[]).unwrap().push(&half).unwrap().finish().unwrap_err();
+    assert!(matches!(e, AuditError::MissingEntries { .. }), "{e}");
+    assert!(!state.exists(), "a failed first step created {}", state.display());
+    assert!(matches!(Auditor::open(&state), Err(AuditError::NoState { .. })));
+
+    // The next good run starts the audit as if the failures had never been.
+    step(&mut aud, &t.ledger, size, 4).unwrap();
+    let reopened = Auditor::open_pinned(&state, &pinned()).unwrap();
+    assert_eq!((reopened.size(), reopened.entries_verified()), (size, size));
 }
 
 #[test]
