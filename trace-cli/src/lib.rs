@@ -5,7 +5,9 @@
 //! [`client::Client`] (the signing HTTP client), [`commands::run`], and [`qr`]: QR labels for batches and
 //! vet-drug packages (the terminal rendering, PNG and SVG labels with the human-readable caption, printable
 //! sheets). The payload each code holds is [`trace_core::Payload`]'s, specified in `docs/qr.md`. The auditor's
-//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in [`scan`].
+//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in `scan`.
+//! The printing helpers (`output`) and `trace scan` (`scan`) are crate-private: neither the binary nor the
+//! tests use them.
 
 pub mod backend;
 pub mod cli;
@@ -13,8 +15,8 @@ pub mod client;
 pub mod commands;
 mod demo;
 mod labels;
-pub mod output;
+mod output;
 pub mod qr;
-pub mod scan;
+mod scan;
 mod show;
 pub mod verify;
