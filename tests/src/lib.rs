@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use trace_core::demo::{self, Cast, Story};
-use trace_core::{DataDir, Origin, Pair, Record, SecretKey, Store, Time};
+use trace_core::{DataDir, Origin, Pair, ReadStore, Record, SecretKey, Time};
 
 /// A node serving a ledger on `127.0.0.1`, in its own thread with its own runtime, until dropped.
 #[derive(Debug)]
@@ -82,13 +82,13 @@ pub fn demo_ledger_with_cast(dir: &Path) -> anyhow::Result<(DataDir, Cast, Story
 }
 
 /// Every key and value in a store, in key order: what "the store" means when a suite says it is unchanged.
-pub fn dump_store(store: &dyn Store) -> Result<Vec<Pair>, trace_core::Error> {
+pub fn dump_store(store: &dyn ReadStore) -> Result<Vec<Pair>, trace_core::Error> {
     // Every key starts with a one-byte ASCII prefix (schema.rs), so this range holds all of them.
     store.range(&[], &[0xff; 8], usize::MAX)
 }
 
 /// SHA-256 over every key and value of a store (each length-prefixed), in key order.
-pub fn store_digest(store: &dyn Store) -> Result<[u8; 32], trace_core::Error> {
+pub fn store_digest(store: &dyn ReadStore) -> Result<[u8; 32], trace_core::Error> {
     let mut parts: Vec<Vec<u8>> = Vec::new();
     for (k, v) in dump_store(store)? {
         parts.push((k.len() as u64).to_be_bytes().to_vec());

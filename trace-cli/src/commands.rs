@@ -116,7 +116,7 @@ impl Ctx {
     }
 
     /// The outbox of the signing key (see [`crate::outbox`]).
-    pub fn outbox(&self) -> anyhow::Result<crate::outbox::Outbox> {
+    pub(crate) fn outbox(&self) -> anyhow::Result<crate::outbox::Outbox> {
         let p = self.key_path().ok_or_else(|| anyhow!("the outbox is kept beside the signing key: pass --key FILE"))?;
         Ok(crate::outbox::Outbox::for_key(&p))
     }

@@ -5,8 +5,10 @@
 //! [`client::Client`] (the signing HTTP client), [`commands::run`], and [`qr`]: QR labels for batches and
 //! vet-drug packages (the terminal rendering, PNG and SVG labels with the human-readable caption, printable
 //! sheets). The payload each code holds is [`trace_core::Payload`]'s, specified in `docs/qr.md`. The auditor's
-//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in [`scan`]. Records for a node
-//! go through the signing key's [`outbox`], so a retry after a lost answer cannot record twice.
+//! commands (`export --bundle`, `verify`, `audit`, `witness`) are in [`verify`], `trace scan` in `scan`.
+//! Records for a node go through the signing key's `outbox`, so a retry after a lost answer cannot record
+//! twice. The printing helpers (`output`), `trace scan` (`scan`) and the outbox are crate-private: neither the
+//! binary nor the tests use them.
 
 pub mod backend;
 pub mod cli;
@@ -14,9 +16,9 @@ pub mod client;
 pub mod commands;
 mod demo;
 mod labels;
-pub mod outbox;
-pub mod output;
+mod outbox;
+mod output;
 pub mod qr;
-pub mod scan;
+mod scan;
 mod show;
 pub mod verify;

@@ -31,7 +31,7 @@ const EXT: &str = "record";
 
 /// The outbox of one signing key.
 #[derive(Debug, Clone)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     dir: PathBuf,
     /// Whether the directory is ours to remove when empty (not one named by `TRACE_OUTBOX`).
     own: bool,
@@ -39,19 +39,19 @@ pub struct Outbox {
 
 /// A record kept in the outbox.
 #[derive(Debug, Clone)]
-pub struct Kept {
+pub(crate) struct Kept {
     /// Its file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The record.
-    pub record: Record,
+    pub(crate) record: Record,
     /// When it was kept (the file's modification time), unix ms; 0 when unknown.
-    pub kept_ms: u64,
+    pub(crate) kept_ms: u64,
 }
 
 impl Outbox {
     /// The outbox of the key file `key_file`: `$TRACE_OUTBOX` when set, else the directory `KEY_FILE.outbox`
     /// beside it.
-    pub fn for_key(key_file: &Path) -> Outbox {
+    pub(crate) fn for_key(key_file: &Path) -> Outbox {
         if let Some(dir) = std::env::var_os("TRACE_OUTBOX").filter(|d| !d.is_empty()) {
             return Outbox { dir: PathBuf::from(dir), own: false };
         }
@@ -61,7 +61,7 @@ impl Outbox {
     }
 
     /// The directory.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
@@ -70,7 +70,7 @@ impl Outbox {
     }
 
     /// Keeps `record` until [`Outbox::remove`]: written to a temporary file, synced, renamed into place.
-    pub fn keep(&self, record: &Record) -> anyhow::Result<PathBuf> {
+    pub(crate) fn keep(&self, record: &Record) -> anyhow::Result<PathBuf> {
         fs::create_dir_all(&self.dir).with_context(|| format!("creating the outbox {}", self.dir.display()))?;
         let path = self.path(&record.id());
         let tmp = self.dir.join(format!(".{}.tmp", record.id()));
@@ -87,7 +87,7 @@ impl Outbox {
     }
 
     /// Forgets the record `id` (the node answered for it). Forgetting one that is not there is not an error.
-    pub fn remove(&self, id: &RecordId) -> anyhow::Result<()> {
+    pub(crate) fn remove(&self, id: &RecordId) -> anyhow::Result<()> {
         let path = self.path(id);
         match fs::remove_file(&path) {
             Ok(()) => {
@@ -104,7 +104,7 @@ impl Outbox {
 
     /// Every kept record, oldest first. A file that does not decode as a record, or whose name is not its
     /// record's id, is an error naming it: the outbox is never silently skipped.
-    pub fn list(&self) -> anyhow::Result<Vec<Kept>> {
+    pub(crate) fn list(&self) -> anyhow::Result<Vec<Kept>> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -136,7 +136,7 @@ impl Outbox {
 
     /// The kept record that `fresh` is a retry of: the same origin, author and event (the time and parents of
     /// a fresh signing differ; after a first attempt that got through, the batch's head is that record).
-    pub fn matching(&self, fresh: &Record) -> anyhow::Result<Option<Kept>> {
+    pub(crate) fn matching(&self, fresh: &Record) -> anyhow::Result<Option<Kept>> {
         let f = fresh.body();
         Ok(self.list()?.into_iter().find(|k| {
             let b = k.record.body();
@@ -147,7 +147,7 @@ impl Outbox {
 
 /// The batches a record would create, derived from its id as the ledger derives them (output 0 of a
 /// registration, output `i` of a transformation): what a duplicate answer, which creates nothing, refers to.
-pub fn created_by(record: &Record) -> Vec<BatchId> {
+pub(crate) fn created_by(record: &Record) -> Vec<BatchId> {
     let id = record.id();
     match &record.body().event {
         Event::BatchRegistered(_) | Event::InputLotRegistered(_) => vec![BatchId::derive(&id, 0)],
@@ -205,7 +205,7 @@ fn send(client: &Client, outbox: &Outbox, record: &Record) -> anyhow::Result<Sub
 /// Submits `fresh` to the node through `outbox`, answering with the node's answer and the record it is about.
 /// When the outbox holds a record `fresh` is a retry of (see [`Outbox::matching`]), that one is sent instead;
 /// if the node refuses it, it was never written, and `fresh` is sent after all.
-pub fn submit(client: &Client, outbox: &Outbox, fresh: Record) -> anyhow::Result<(SubmitOk, Record)> {
+pub(crate) fn submit(client: &Client, outbox: &Outbox, fresh: Record) -> anyhow::Result<(SubmitOk, Record)> {
     if let Some(kept) = outbox.matching(&fresh)? {
         eprintln!(
             "{} sending record {} again, kept in {} by an earlier attempt that got no answer",
@@ -226,7 +226,7 @@ pub fn submit(client: &Client, outbox: &Outbox, fresh: Record) -> anyhow::Result
 }
 
 /// `trace outbox [--clear]`: lists the records kept for the signing key, or forgets them.
-pub fn run(outbox: &Outbox, clear: bool, json: bool) -> anyhow::Result<()> {
+pub(crate) fn run(outbox: &Outbox, clear: bool, json: bool) -> anyhow::Result<()> {
     let kept = outbox.list()?;
     if clear {
         for k in &kept {

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 /// Whether to colour stdout.
-pub fn colour() -> bool {
+pub(crate) fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
@@ -13,28 +13,28 @@ fn paint(code: &str, s: &str) -> String {
 }
 
 /// Green.
-pub fn good(s: &str) -> String {
+pub(crate) fn good(s: &str) -> String {
     paint("32", s)
 }
 
 /// Bold red.
-pub fn bad(s: &str) -> String {
+pub(crate) fn bad(s: &str) -> String {
     paint("1;31", s)
 }
 
 /// Yellow.
-pub fn warn(s: &str) -> String {
+pub(crate) fn warn(s: &str) -> String {
     paint("33", s)
 }
 
 /// Bold.
-pub fn bold(s: &str) -> String {
+pub(crate) fn bold(s: &str) -> String {
     paint("1", s)
 }
 
 /// A progress line for long work, drawn on stderr only when it is a terminal.
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     what: String,
     total: u64,
     done: u64,
@@ -44,13 +44,13 @@ pub struct Progress {
 
 impl Progress {
     /// A progress line for `total` units of `what`.
-    pub fn new(what: &str, total: u64) -> Progress {
+    pub(crate) fn new(what: &str, total: u64) -> Progress {
         let on = std::io::stderr().is_terminal() && std::env::var_os("TRACE_NO_PROGRESS").is_none();
         Progress { what: what.to_owned(), total, done: 0, shown: 0, on }
     }
 
     /// Adds `n` units.
-    pub fn inc(&mut self, n: u64) {
+    pub(crate) fn inc(&mut self, n: u64) {
         self.done += n;
         if self.on && (self.done - self.shown > self.total / 100 || self.done == self.total) {
             self.shown = self.done;
@@ -69,7 +69,7 @@ impl Progress {
     }
 
     /// Clears the line.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if self.on {
             eprint!("\r{}\r", " ".repeat(self.what.len() + 60));
             let _ = std::io::stderr().flush();

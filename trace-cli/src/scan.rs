@@ -13,11 +13,11 @@ use crate::commands::{Ctx, VerifyFailed};
 use crate::output;
 
 /// Exit code of `trace scan` when the batch, or an ancestor or input, is on hold or recalled.
-pub const EXIT_BLOCKED: i32 = 5;
+pub(crate) const EXIT_BLOCKED: i32 = 5;
 
 /// The scanned batch is on hold or recalled: exits with [`EXIT_BLOCKED`].
 #[derive(Debug)]
-pub struct Blocked(pub String);
+pub(crate) struct Blocked(pub(crate) String);
 
 impl std::fmt::Display for Blocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,7 +32,7 @@ fn failed(what: String) -> anyhow::Error {
 }
 
 /// `trace scan PAYLOAD_OR_URL --node URL [--log-key VKEY]`.
-pub fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
+pub(crate) fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
     let json = ctx.global.json;
     let payload = Payload::parse(input).with_context(|| format!("reading the label {input:?}"))?;
     let url = ctx.global.node.clone().ok_or_else(|| {

@@ -228,11 +228,20 @@ pub enum Error {
     /// The storage engine failed; the ledger stops accepting writes until reopened.
     #[error("storage: {0}")]
     Storage(String),
-    /// The store does not hold together; the ledger refuses to serve it.
+    /// The log in the store does not hold together at an entry; the ledger refuses to serve it.
     #[error("corrupt store at entry {index}: {why}")]
     Corrupt {
         /// The first entry at which the store breaks.
         index: u64,
+        /// What is wrong.
+        why: String,
+    },
+    /// A stored key or its value is not what the key layout says it is, and no log entry is to blame (the
+    /// head, derived state, an index or lookup key).
+    #[error("corrupt store at key {key}: {why}")]
+    CorruptKey {
+        /// The key: its one-byte prefix as a character, then the rest in hex.
+        key: String,
         /// What is wrong.
         why: String,
     },

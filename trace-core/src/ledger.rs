@@ -19,8 +19,9 @@ use crate::merkle::{self, Hash, NodeSource};
 use crate::record::{LogEntry, Record};
 use crate::rules::{self, Effects};
 use crate::schema;
+use crate::sled_store::SledStore;
 use crate::state::{Actor, BatchState, Head, StateRead};
-use crate::store::{CommittedView, Overlay, SledStore, Store};
+use crate::store::{CommittedView, Overlay, ReadStore, Store};
 use crate::values::{Origin, Time};
 
 /// Most records the writer takes into one group commit.
@@ -83,7 +84,8 @@ impl Ledger {
     pub fn with_store(store: Arc<dyn Store>, origin: Origin) -> Result<Ledger, Error> {
         let head = match store.get(schema::HEAD)? {
             None => Head::empty(),
-            Some(v) => encoding::decode(&v).map_err(|e| Error::Corrupt { index: 0, why: format!("log head: {e}") })?,
+            Some(v) => encoding::decode(&v)
+                .map_err(|e| schema::corrupt(schema::HEAD, format!("the log head does not decode: {e}")))?,
         };
         let shared = Arc::new(Shared {
             store: CommittedView::new(store),
@@ -92,7 +94,7 @@ impl Ledger {
             failed: AtomicBool::new(false),
         });
         let from = head.size.saturating_sub(TAIL_CHECK);
-        check_chain(shared.store.raw(), &shared.origin, &head, from)?;
+        check_chain(&shared.store, &shared.origin, &head, from)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = Arc::clone(&shared);
         thread::Builder::new()
@@ -121,8 +123,9 @@ impl Ledger {
     }
 
     /// The store as of the last committed append, for read-only queries: a group the writer has applied
-    /// but not yet flushed and published is not visible here (see [`CommittedView`]).
-    pub fn store(&self) -> &dyn Store {
+    /// but not yet flushed and published is not visible here. Only the read side: the writer alone holds
+    /// the [`Store`] that can write.
+    pub fn store(&self) -> &dyn ReadStore {
         &self.shared.store
     }
 
@@ -207,11 +210,10 @@ impl Ledger {
 
     /// Every actor.
     pub fn actors(&self) -> Result<Vec<Actor>, Error> {
-        let (from, to) = crate::store::prefix_range(b"A");
-        let pairs = self.store().range(&from, &to, usize::MAX)?;
+        let pairs = self.store().scan_prefix(schema::ACTOR_PREFIX)?;
         pairs
             .into_iter()
-            .map(|(_, v)| encoding::decode(&v).map_err(|e| Error::Corrupt { index: u64::MAX, why: e.to_string() }))
+            .map(|(k, v)| encoding::decode(&v).map_err(|e| schema::corrupt(&k, format!("actor does not decode: {e}"))))
             .collect()
     }
 
@@ -256,13 +258,16 @@ impl Ledger {
         check_chain(self.store(), self.origin(), &head, 0)
     }
 
-    /// Makes everything durable and stops accepting appends from this handle.
+    /// Flushes the store: returns once every write applied to it is on disk. Every acknowledged append is
+    /// already there (the writer flushes each group before it answers), so this adds a durability point for
+    /// nothing a caller was told about; the node calls it once at shutdown. It does not stop the writer:
+    /// appends through this and every other clone are still accepted afterwards.
     pub fn flush(&self) -> Result<(), Error> {
-        self.store().flush()
+        self.shared.store.raw().flush()
     }
 }
 
-struct StoreNodes<'a>(&'a dyn Store);
+struct StoreNodes<'a>(&'a dyn ReadStore);
 
 impl NodeSource for StoreNodes<'_> {
     fn node(&self, level: u8, index: u64) -> Result<Hash, Error> {
@@ -356,7 +361,7 @@ fn commit_group(shared: &Shared, jobs: &[Job]) -> Result<Vec<Vec<Result<Appended
         Ok(h) => *h,
         Err(p) => *p.into_inner(),
     };
-    let mut ov = Overlay::new(store);
+    let mut ov = Overlay::new(shared.store.raw_reads());
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         let mut out = Vec::with_capacity(job.records.len());
@@ -410,7 +415,7 @@ fn append_one(ov: &mut Overlay<'_>, head: &mut Head, record: &Record) -> Result<
         ov.put(schema::tree_node(level, i), h.to_vec());
     }
     ov.put(schema::entry(index), leaf_data);
-    ov.put(schema::record_index(&id), index.to_be_bytes().to_vec());
+    ov.put(schema::record_index(&id), schema::u64_value(index));
     head.size = index + 1;
     head.last_hash = leaf;
     head.last_accepted = accepted;
@@ -418,7 +423,7 @@ fn append_one(ov: &mut Overlay<'_>, head: &mut Head, record: &Record) -> Result<
 }
 
 /// Checks entries `[from, head.size)` against each other and the head; refuses with the first bad index.
-fn check_chain(store: &dyn Store, origin: &Origin, head: &Head, from: u64) -> Result<(), Error> {
+fn check_chain(store: &dyn ReadStore, origin: &Origin, head: &Head, from: u64) -> Result<(), Error> {
     let corrupt = |index: u64, why: String| Error::Corrupt { index, why };
     let mut prev = if from == 0 { EntryHash::ZERO } else { EntryHash(read_node(|k| store.get(k), 0, from - 1)?) };
     let mut last_accepted = Time(0);
@@ -430,7 +435,7 @@ fn check_chain(store: &dyn Store, origin: &Origin, head: &Head, from: u64) -> Re
             // Find the first missing index for the message.
             let mut want = index;
             for (k, _) in &pairs {
-                if schema::tail_u64(k) != want {
+                if schema::tail_u64(k).ok() != Some(want) {
                     break;
                 }
                 want += 1;
@@ -438,7 +443,7 @@ fn check_chain(store: &dyn Store, origin: &Origin, head: &Head, from: u64) -> Re
             return Err(corrupt(want, "entry missing".into()));
         }
         for (k, data) in pairs {
-            if schema::tail_u64(&k) != index {
+            if schema::tail_u64(&k).ok() != Some(index) {
                 return Err(corrupt(index, "entry stored under the wrong key".into()));
             }
             let entry = LogEntry::decode(&data).map_err(|e| corrupt(index, format!("does not decode: {e}")))?;
@@ -459,9 +464,13 @@ fn check_chain(store: &dyn Store, origin: &Origin, head: &Head, from: u64) -> Re
             if read_node(|k| store.get(k), 0, index)? != leaf {
                 return Err(corrupt(index, "stored leaf hash does not match the entry".into()));
             }
-            match store.record_index(&entry.record.id())? {
-                Some(i) if i == index => {}
-                _ => return Err(corrupt(index, "record index does not point at this entry".into())),
+            // A damaged record-index value is this entry's fault as much as a wrong one.
+            match store.record_index(&entry.record.id()) {
+                Ok(Some(i)) if i == index => {}
+                Ok(_) | Err(Error::CorruptKey { .. }) => {
+                    return Err(corrupt(index, "record index does not point at this entry".into()));
+                }
+                Err(e) => return Err(e),
             }
             last_accepted = entry.accepted;
             prev = EntryHash(leaf);

@@ -3,9 +3,9 @@
 //! The main types:
 //! - [`Record`]: a [`RecordBody`] (origin, author, time, parents, [`Event`]) signed with ed25519; its
 //!   [`RecordId`] is the SHA-256 of its canonical encoding ([`encoding`]).
-//! - [`Ledger`]: the append-only log of records in a [`Store`] (sled by default), with a hash chain of
-//!   [`LogEntry`]s, an RFC 6962 Merkle tree ([`merkle`]), the derived state of actors and batches, and the
-//!   food-safety rules ([`rules`]) enforced at append.
+//! - [`Ledger`]: the append-only log of records in a [`Store`] ([`SledStore`] by default; readers get only
+//!   its [`ReadStore`] side), with a hash chain of [`LogEntry`]s, an RFC 6962 Merkle tree ([`merkle`]), the
+//!   derived state of actors and batches, and the food-safety rules ([`rules`]) enforced at append.
 //! - Typed values that parse: [`BatchId`], [`Gtin`], [`Lot`], [`VetDrugCode`], [`Quantity`], [`Origin`].
 //! - The verifiable log: [`Checkpoint`]s as C2SP signed [`Note`]s under a [`VerifierKey`]; [`Witness`] and
 //!   [`Cosigner`] for `cosignature/v1` cosignatures and [`detect_fork`] for split views; [`Tile`]s for static
@@ -38,6 +38,7 @@ mod query;
 mod record;
 pub mod rules;
 mod schema;
+mod sled_store;
 mod state;
 mod store;
 mod summary;
@@ -65,8 +66,10 @@ pub use note::{
 pub use payload::{MAX_PAYLOAD_LEN, Payload, PayloadError};
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, sign_event};
+pub use schema::{batch_key, entry_key};
+pub use sled_store::SledStore;
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};
-pub use store::{CommittedView, CountingStore, Overlay, Pair, Reads, SledStore, Store, Writes, prefix_range};
+pub use store::{CountingStore, Pair, ReadStore, Reads, Store, Writes};
 pub use summary::{
     CertificateView, CorrectionView, CustodyView, HolderView, InputView, InspectionView, OriginView, Summary,
     WarningView,

@@ -12,7 +12,6 @@ use crate::ledger::Ledger;
 use crate::record::LogEntry;
 use crate::schema;
 use crate::state::{BatchKind, BatchState, Holding, StateRead};
-use crate::store::prefix_range;
 
 /// A batch reached by a lineage walk, with its distance from the start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,9 +68,8 @@ impl BatchState {
 impl Ledger {
     /// Every record on a batch, oldest first (registration, inputs, inspections, custody, ...).
     pub fn history(&self, id: BatchId) -> Result<Vec<LogEntry>, Error> {
-        let (from, to) = prefix_range(&schema::history_prefix(id));
-        let keys = self.store().range(&from, &to, usize::MAX)?;
-        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k))).collect()
+        let keys = self.store().scan_prefix(&schema::history_prefix(id))?;
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k)?)).collect()
     }
 
     /// Every batch and input lot reachable from `start` in `direction`, breadth-first, without `start`.
@@ -90,16 +88,14 @@ impl Ledger {
             if !may_have_edges {
                 continue;
             }
-            let (from, to) = prefix_range(&prefix(id));
-            for (k, _) in self.store().range(&from, &to, usize::MAX)? {
-                let Some(next) = BatchId::from_value(schema::tail_u64(&k)) else { continue };
+            for (k, _) in self.store().scan_prefix(&prefix(id))? {
+                let Some(next) = BatchId::from_value(schema::tail_u64(&k)?) else { continue };
                 if !seen.insert(next) {
                     continue;
                 }
-                let batch = self.batch(next)?.ok_or_else(|| Error::Corrupt {
-                    index: u64::MAX,
-                    why: format!("lineage edge to missing batch {next}"),
-                })?;
+                let batch = self
+                    .batch(next)?
+                    .ok_or_else(|| schema::corrupt(&k, format!("lineage edge to missing batch {next}")))?;
                 queue.push_back((next, depth + 1, batch.may_have_edges(direction)));
                 out.push(Reached { batch, depth: depth + 1 });
             }
@@ -136,47 +132,53 @@ impl Ledger {
         gtin: &crate::values::Gtin,
         lot: &crate::values::Lot,
     ) -> Result<Option<BatchId>, Error> {
-        let v = self.store().get(&schema::gtin_lot(gtin.as_str(), lot.as_str()))?;
-        Ok(v.and_then(|v| BatchId::from_value(schema::tail_u64(&v))))
+        let key = schema::gtin_lot(gtin.as_str(), lot.as_str());
+        self.batch_at(&key)
     }
 
     /// The input lot a 24-digit vet-drug code belongs to.
     pub fn lot_by_vet_drug_code(&self, code: &crate::values::VetDrugCode) -> Result<Option<BatchId>, Error> {
-        let v = self.store().get(&schema::vet_drug_code(code.as_str()))?;
-        Ok(v.and_then(|v| BatchId::from_value(schema::tail_u64(&v))))
+        self.batch_at(&schema::vet_drug_code(code.as_str()))
+    }
+
+    /// The batch id stored as the value at a lookup key (`g`, `v`), if any.
+    fn batch_at(&self, key: &[u8]) -> Result<Option<BatchId>, Error> {
+        match self.store().get(key)? {
+            None => Ok(None),
+            Some(v) => {
+                let id = schema::read_u64_value(key, &v)?;
+                BatchId::from_value(id).map(Some).ok_or_else(|| schema::corrupt(key, format!("{id} is not a batch id")))
+            }
+        }
     }
 
     /// Corrections of a record, oldest first.
     pub fn corrections(&self, target: &RecordId) -> Result<Vec<LogEntry>, Error> {
-        let (from, to) = prefix_range(&schema::corrections_prefix(target));
-        let keys = self.store().range(&from, &to, usize::MAX)?;
-        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k))).collect()
+        let keys = self.store().scan_prefix(&schema::corrections_prefix(target))?;
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k)?)).collect()
     }
 
     /// Entries whose claimed time is more than [`crate::rules::LATE_ENTRY_MS`] before their acceptance,
     /// from index `from`, at most `limit`.
     pub fn late_entries(&self, from: u64, limit: usize) -> Result<Vec<LogEntry>, Error> {
-        let start = schema::late_entry(from);
-        let (_, to) = prefix_range(schema::LATE_PREFIX);
+        let (start, to) = schema::late_entries_from(from);
         let keys = self.store().range(&start, &to, limit)?;
-        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k))).collect()
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k)?)).collect()
     }
 
     /// Every batch and input lot, in id order: a full scan, for exports and listings.
     pub fn batches(&self) -> Result<Vec<BatchState>, Error> {
-        let (from, to) = prefix_range(b"B");
-        let pairs = self.store().range(&from, &to, usize::MAX)?;
+        let pairs = self.store().scan_prefix(schema::BATCH_PREFIX)?;
         pairs
             .into_iter()
-            .map(|(_, v)| encoding::decode(&v).map_err(|e| Error::Corrupt { index: u64::MAX, why: e.to_string() }))
+            .map(|(k, v)| encoding::decode(&v).map_err(|e| schema::corrupt(&k, format!("batch does not decode: {e}"))))
             .collect()
     }
 
     /// The banned-substance list in force.
     pub fn banned_substances(&self) -> Result<Vec<String>, Error> {
-        let (from, to) = prefix_range(schema::BANNED_PREFIX);
-        let pairs = self.store().range(&from, &to, usize::MAX)?;
-        Ok(pairs.into_iter().map(|(k, _)| String::from_utf8_lossy(&k[1..]).into_owned()).collect())
+        let pairs = self.store().scan_prefix(schema::BANNED_PREFIX)?;
+        Ok(pairs.into_iter().map(|(k, _)| schema::banned_substance(&k)).collect())
     }
 
     /// Whether the record is in the ledger (by id).

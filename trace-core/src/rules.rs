@@ -1,9 +1,9 @@
 //! The rules enforced when a record is appended (docs/data-model.md, section 3), each in one place, and the state
 //! changes an accepted record makes. Every refusal names its [`Rule`] and the fact that breaks it.
 //!
-//! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with an
-//! [`Overlay`] that shows the effects of the records accepted before it. It either refuses the record (the
-//! caller then drops its writes) or leaves the record's state changes in the overlay.
+//! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with the
+//! writer's `Overlay` of pending writes, which shows the effects of the records accepted before it. It either
+//! refuses the record (the caller then drops its writes) or leaves the record's state changes in the overlay.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -454,7 +454,11 @@ impl Ctx<'_, '_> {
     }
 
     fn correction(&mut self, author: &Actor, e: &Correction) -> Result<(), Error> {
-        let target_index = self.ov.record_index(&e.target)?.unwrap_or(0);
+        // check_heads made the target the only parent, and every parent was checked to be in the log; refuse
+        // rather than read some other entry's author if that ever stops holding.
+        let Some(target_index) = self.ov.record_index(&e.target)? else {
+            return refuse(Rule::UnknownParent, format!("correction target {} is not in the log", e.target));
+        };
         let target_author = self.entry_author(target_index)?;
         if !self.is_me(&target_author) && !author.has(Role::Regulator) {
             return refuse(Rule::RoleNotPermitted, "only a record's author or a regulator may correct it");
@@ -504,7 +508,7 @@ impl Ctx<'_, '_> {
         self.ov.mark(schema::history(b.id, self.index));
         self.ov.put_batch(b);
         if let BatchKind::Produce { gtin: Some(g), lot: Some(l), .. } = &b.kind {
-            self.ov.put(schema::gtin_lot(g.as_str(), l.as_str()), b.id.value().to_be_bytes().to_vec());
+            self.ov.put(schema::gtin_lot(g.as_str(), l.as_str()), schema::u64_value(b.id.value()));
         }
     }
 
@@ -526,8 +530,10 @@ impl Ctx<'_, '_> {
     }
 
     fn gtin_lot_free(&self, gtin: &str, lot: &str) -> Result<(), Error> {
-        if let Some(v) = self.ov.get(&schema::gtin_lot(gtin, lot))? {
-            let other = BatchId::from_value(schema::tail_u64(&v)).map(|b| b.to_string()).unwrap_or_default();
+        let key = schema::gtin_lot(gtin, lot);
+        if let Some(v) = self.ov.get(&key)? {
+            let other = schema::read_u64_value(&key, &v)?;
+            let other = BatchId::from_value(other).map_or_else(|| other.to_string(), |b| b.to_string());
             return refuse(Rule::InvalidState, format!("GTIN {gtin} lot {lot} is already batch {other}"));
         }
         Ok(())
@@ -548,14 +554,16 @@ impl Ctx<'_, '_> {
             if !seen.insert(c.as_str()) {
                 return refuse(Rule::Malformed, format!("vet-drug code {c} is listed twice"));
             }
-            if let Some(v) = self.ov.get(&schema::vet_drug_code(c.as_str()))? {
-                let other = BatchId::from_value(schema::tail_u64(&v)).map(|b| b.to_string()).unwrap_or_default();
+            let key = schema::vet_drug_code(c.as_str());
+            if let Some(v) = self.ov.get(&key)? {
+                let other = schema::read_u64_value(&key, &v)?;
+                let other = BatchId::from_value(other).map_or_else(|| other.to_string(), |b| b.to_string());
                 return refuse(Rule::InvalidState, format!("vet-drug code {c} already belongs to lot {other}"));
             }
         }
         let b = self.new_batch(0, BatchKind::Input(e.clone()), e.quantity)?;
         for c in &e.vet_drug_codes {
-            self.ov.put(schema::vet_drug_code(c.as_str()), b.id.value().to_be_bytes().to_vec());
+            self.ov.put(schema::vet_drug_code(c.as_str()), schema::u64_value(b.id.value()));
         }
         self.save_new(&b);
         Ok(b.id)
@@ -572,7 +580,7 @@ impl Ctx<'_, '_> {
             .ov
             .scan_prefix(schema::BANNED_PREFIX)?
             .into_iter()
-            .map(|(k, _)| String::from_utf8_lossy(&k[1..]).into_owned())
+            .map(|(k, _)| schema::banned_substance(&k))
             .filter(|name| !name.is_empty())
             .collect();
         for s in substances {
@@ -719,7 +727,8 @@ impl Ctx<'_, '_> {
             }
         }
         if let Some(code) = &e.vet_drug_code {
-            let owner = self.ov.get(&schema::vet_drug_code(code.as_str()))?.map(|v| schema::tail_u64(&v));
+            let key = schema::vet_drug_code(code.as_str());
+            let owner = self.ov.get(&key)?.map(|v| schema::read_u64_value(&key, &v)).transpose()?;
             if owner != Some(lot.id.value()) {
                 return refuse(Rule::InvalidState, format!("vet-drug code {code} does not belong to lot {}", lot.id));
             }
@@ -909,12 +918,12 @@ impl Ctx<'_, '_> {
         let mut queue = VecDeque::from([root]);
         while let Some(id) = queue.pop_front() {
             for (k, _) in self.ov.scan_prefix(&schema::children_prefix(id))? {
-                let Some(child) = BatchId::from_value(schema::tail_u64(&k)) else { continue };
+                let Some(child) = BatchId::from_value(schema::tail_u64(&k)?) else { continue };
                 if !seen.insert(child) {
                     continue;
                 }
                 let Some(mut d) = self.ov.batch(child)? else {
-                    return Err(Error::Corrupt { index: self.index, why: format!("edge to missing batch {child}") });
+                    return Err(schema::corrupt(&k, format!("lineage edge to missing batch {child}")));
                 };
                 f(&mut d);
                 self.ov.put_batch(&d);

@@ -18,9 +18,14 @@
 //! | `x` | `x` ‖ target record id ‖ index | (empty): a correction of the target |
 //! | `S` | `S` ‖ substance | (empty): on the banned list |
 //! | `L` | `L` ‖ index u64 | (empty): a late entry (claimed time long before acceptance) |
+//!
+//! Every key is built, and every key or u64 value taken apart, by a function of this module: no other module
+//! spells a prefix byte. A key or value of the wrong shape is [`Error::CorruptKey`], naming the key.
 
+use crate::error::Error;
 use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
+use crate::store::prefix_range;
 
 /// The log head.
 pub(crate) const HEAD: &[u8] = b"H";
@@ -37,9 +42,15 @@ pub(crate) fn tree_node(level: u8, index: u64) -> Vec<u8> {
     cat(b'T', &[&[level], &index.to_be_bytes()])
 }
 
+/// The prefix of every actor key.
+pub(crate) const ACTOR_PREFIX: &[u8] = b"A";
+
 pub(crate) fn actor(key: &PublicKey) -> Vec<u8> {
     cat(b'A', &[key.as_bytes()])
 }
+
+/// The prefix of every batch key.
+pub(crate) const BATCH_PREFIX: &[u8] = b"B";
 
 pub(crate) fn batch(id: BatchId) -> Vec<u8> {
     cat(b'B', &[&id.value().to_be_bytes()])
@@ -95,19 +106,68 @@ pub(crate) fn banned(substance: &str) -> Vec<u8> {
 
 pub(crate) const BANNED_PREFIX: &[u8] = b"S";
 
+/// The substance a banned-list key names (lossy UTF-8, as a name is only compared and shown).
+pub(crate) fn banned_substance(key: &[u8]) -> String {
+    String::from_utf8_lossy(key.strip_prefix(BANNED_PREFIX).unwrap_or(key)).into_owned()
+}
+
 pub(crate) fn late_entry(index: u64) -> Vec<u8> {
     cat(b'L', &[&index.to_be_bytes()])
 }
 
-pub(crate) const LATE_PREFIX: &[u8] = b"L";
+const LATE_PREFIX: &[u8] = b"L";
 
-/// The last 8 bytes of a key as a big-endian u64 (batch ids and indices at the end of edge keys).
-pub(crate) fn tail_u64(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    if key.len() >= 8 {
-        b.copy_from_slice(&key[key.len() - 8..]);
+/// The `[from, to)` range of late-entry keys from entry `index` on.
+pub(crate) fn late_entries_from(index: u64) -> (Vec<u8>, Vec<u8>) {
+    let (_, to) = prefix_range(LATE_PREFIX);
+    (late_entry(index), to)
+}
+
+/// The last 8 bytes of a key as a big-endian u64 (batch ids and indices at the end of edge keys). A key too
+/// short to end in one is corrupt, never read as 0.
+pub(crate) fn tail_u64(key: &[u8]) -> Result<u64, Error> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|start| <[u8; 8]>::try_from(&key[start..]).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| corrupt(key, format!("{} bytes, too short to end in a u64", key.len())))
+}
+
+/// A u64 stored as a value (an entry index under `I`, a batch id under `g` and `v`): exactly 8 bytes.
+pub(crate) fn u64_value(value: u64) -> Vec<u8> {
+    value.to_be_bytes().to_vec()
+}
+
+/// Reads back a [`u64_value`] stored at `key`; any other length is corrupt.
+pub(crate) fn read_u64_value(key: &[u8], value: &[u8]) -> Result<u64, Error> {
+    <[u8; 8]>::try_from(value)
+        .map(u64::from_be_bytes)
+        .map_err(|_| corrupt(key, format!("a {}-byte value where an 8-byte number belongs", value.len())))
+}
+
+/// A key for messages: its prefix as a character, then the rest in hex (`B0123abcd...`).
+pub(crate) fn describe(key: &[u8]) -> String {
+    match key.split_first() {
+        Some((&p, rest)) if p.is_ascii_graphic() => format!("{}{}", char::from(p), hex::encode(rest)),
+        _ => hex::encode(key),
     }
-    u64::from_be_bytes(b)
+}
+
+/// [`Error::CorruptKey`] for `key`.
+pub(crate) fn corrupt(key: &[u8], why: impl Into<String>) -> Error {
+    Error::CorruptKey { key: describe(key), why: why.into() }
+}
+
+/// The store key of entry `index`, for tools and tests that read or damage a store directly (the store and
+/// bundle tampering suites). The ledger reads entries through [`crate::Ledger::entry`].
+pub fn entry_key(index: u64) -> Vec<u8> {
+    entry(index)
+}
+
+/// The store key of a batch's state, for tools that read a store directly (the benchmark's raw-read
+/// baseline). The ledger reads batches through [`crate::Ledger::batch`].
+pub fn batch_key(id: BatchId) -> Vec<u8> {
+    batch(id)
 }
 
 fn cat(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -118,4 +178,44 @@ fn cat(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
         k.extend_from_slice(p);
     }
     k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_u64_reads_the_last_eight_bytes() {
+        assert_eq!(tail_u64(&entry(7)).unwrap(), 7);
+        let id = BatchId::from_value(42).unwrap();
+        assert_eq!(tail_u64(&child_edge(id, id)).unwrap(), 42);
+    }
+
+    /// Regression: a key shorter than 8 bytes used to read as 0, so a damaged edge pointed at batch 0 and a
+    /// damaged history key at entry 0.
+    #[test]
+    fn tail_u64_of_a_short_key_is_corrupt_not_zero() {
+        let e = tail_u64(b"h\x01\x02").unwrap_err();
+        assert!(matches!(&e, Error::CorruptKey { key, .. } if key == "h0102"), "{e:?}");
+        assert_eq!(e.to_string(), "corrupt store at key h0102: 3 bytes, too short to end in a u64");
+        assert!(tail_u64(b"").is_err());
+    }
+
+    #[test]
+    fn u64_values_must_be_exactly_eight_bytes() {
+        let key = record_index(&RecordId([1; 32]));
+        assert_eq!(read_u64_value(&key, &u64_value(9)).unwrap(), 9);
+        for bad in [&[][..], &[0; 7][..], &[0; 9][..]] {
+            let e = read_u64_value(&key, bad).unwrap_err();
+            assert!(e.to_string().starts_with("corrupt store at key I0101"), "{e}");
+        }
+    }
+
+    #[test]
+    fn banned_keys_and_late_ranges_round_trip() {
+        assert_eq!(banned_substance(&banned("clenbuterol")), "clenbuterol");
+        let (from, to) = late_entries_from(5);
+        assert!(from < late_entry(6) && late_entry(u64::MAX) < to);
+        assert!(late_entry(4) < from);
+    }
 }

@@ -8,7 +8,7 @@ use crate::event::{Commissioning, InputLotRegistered};
 use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::schema;
-use crate::store::{Overlay, Store};
+use crate::store::{Overlay, ReadStore};
 use crate::values::{Gtin, InputKind, Lot, ProductClass};
 use crate::values::{Quantity, Role, Time};
 
@@ -298,9 +298,9 @@ pub(crate) trait StateRead {
     fn decoded<T: bincode::Encode + bincode::Decode<()>>(&self, key: &[u8]) -> Result<Option<T>, Error> {
         match self.raw(key)? {
             None => Ok(None),
-            Some(v) => encoding::decode(&v)
-                .map(Some)
-                .map_err(|e| Error::Corrupt { index: u64::MAX, why: format!("state at {key:?}: {e}") }),
+            Some(v) => {
+                encoding::decode(&v).map(Some).map_err(|e| schema::corrupt(key, format!("state does not decode: {e}")))
+            }
         }
     }
 
@@ -313,7 +313,8 @@ pub(crate) trait StateRead {
     }
 
     fn record_index(&self, id: &RecordId) -> Result<Option<u64>, Error> {
-        Ok(self.raw(&schema::record_index(id))?.map(|v| schema::tail_u64(&v)))
+        let key = schema::record_index(id);
+        self.raw(&key)?.map(|v| schema::read_u64_value(&key, &v)).transpose()
     }
 }
 
@@ -323,7 +324,7 @@ impl StateRead for Overlay<'_> {
     }
 }
 
-impl StateRead for dyn Store + '_ {
+impl StateRead for dyn ReadStore + '_ {
     fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         self.get(key)
     }

@@ -1,14 +1,18 @@
-//! The storage boundary: a narrow ordered key-value interface ([`Store`]) with atomic batches and an explicit
-//! flush, implemented by [`SledStore`]. Nothing above this module knows it is sled; another engine that can
-//! apply a batch atomically and make it durable on `flush` can replace it without touching the domain code.
+//! The storage boundary: a narrow ordered key-value interface split in two, as Trillian splits
+//! `ReadOnlyLogStorage` from `LogStorage`. [`ReadStore`] is what a reader may do (point reads, range reads,
+//! prefix scans); [`Store`] adds what only the ledger's writer does (atomic batches and an explicit flush).
+//! [`crate::Ledger::store`] hands readers a `&dyn ReadStore`, so nothing outside the writer can write.
+//! [`SledStore`](crate::SledStore), in `sled_store.rs`, is the one implementation; nothing else in the crate
+//! names sled, and another engine that can apply a batch atomically and make it durable on `flush` can
+//! replace it without touching the domain code.
 //!
-//! Also here: [`CountingStore`], which counts the reads passing through it, and [`Overlay`], the write set of
-//! one group commit, layered over the store so that each record in a group sees the effects of the records
+//! Also here: [`CountingStore`], which counts the reads passing through it, and two pieces private to the
+//! ledger: `CommittedView`, what readers see while a group commit is in flight, and `Overlay`, the write set
+//! of one group commit, layered over the store so that each record in a group sees the effects of the records
 //! before it, and a refused record's writes are dropped.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -20,22 +24,32 @@ pub type Pair = (Vec<u8>, Vec<u8>);
 /// A write set: key to new value, or to `None` for a deletion.
 pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
-/// An ordered, byte-keyed store.
-pub trait Store: Send + Sync + std::fmt::Debug {
+/// The read side of an ordered, byte-keyed store: what a reader of a ledger may do with it.
+pub trait ReadStore: Send + Sync + std::fmt::Debug {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
     /// Pairs with keys in `[from, to)`, ascending, at most `limit` of them.
     fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error>;
+    /// Bytes used on disk.
+    fn size_on_disk(&self) -> Result<u64, Error>;
+    /// Every pair whose key starts with `prefix`, ascending.
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<Pair>, Error> {
+        let (from, to) = prefix_range(prefix);
+        self.range(&from, &to, usize::MAX)
+    }
+}
+
+/// An ordered, byte-keyed store that can also be written: the ledger's writer holds one, readers only ever
+/// see its [`ReadStore`] side.
+pub trait Store: ReadStore {
     /// Applies all writes atomically: after a crash, either all of them or none are present.
     fn apply(&self, writes: &Writes) -> Result<(), Error>;
     /// Makes every applied write durable. Returns only once it is on disk.
     fn flush(&self) -> Result<(), Error>;
-    /// Bytes used on disk.
-    fn size_on_disk(&self) -> Result<u64, Error>;
 }
 
-/// All keys that start with `prefix`: the `[from, to)` range for [`Store::range`].
-pub fn prefix_range(prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
+/// All keys that start with `prefix`: the `[from, to)` range for [`ReadStore::range`].
+pub(crate) fn prefix_range(prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let from = prefix.to_vec();
     let mut to = prefix.to_vec();
     // The smallest key greater than every key with this prefix: increment the last byte that is not 0xff.
@@ -48,70 +62,9 @@ pub fn prefix_range(prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (from, vec![0xff; prefix.len() + 1])
 }
 
-/// The embedded store: one sled tree under a data directory.
-#[derive(Debug)]
-pub struct SledStore {
-    db: sled::Db,
-    tree: sled::Tree,
-}
-
-fn storage(e: sled::Error) -> Error {
-    Error::Storage(e.to_string())
-}
-
-impl SledStore {
-    /// Opens (creating if needed) the store in `dir`.
-    pub fn open(dir: &Path) -> Result<SledStore, Error> {
-        let db = sled::Config::new()
-            .path(dir)
-            // Writes are made durable by explicit flushes at group commit; sled's own timer would only add
-            // flushes of data we have not acknowledged yet.
-            .flush_every_ms(None)
-            .cache_capacity(64 * 1024 * 1024)
-            .open()
-            .map_err(storage)?;
-        let tree = db.open_tree("ledger").map_err(storage)?;
-        Ok(SledStore { db, tree })
-    }
-}
-
-impl Store for SledStore {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.tree.get(key).map_err(storage)?.map(|v| v.to_vec()))
-    }
-
-    fn range(&self, from: &[u8], to: &[u8], limit: usize) -> Result<Vec<Pair>, Error> {
-        let mut out = Vec::new();
-        for item in self.tree.range(from..to).take(limit) {
-            let (k, v) = item.map_err(storage)?;
-            out.push((k.to_vec(), v.to_vec()));
-        }
-        Ok(out)
-    }
-
-    fn apply(&self, writes: &Writes) -> Result<(), Error> {
-        let mut batch = sled::Batch::default();
-        for (k, v) in writes {
-            match v {
-                Some(v) => batch.insert(k.as_slice(), v.as_slice()),
-                None => batch.remove(k.as_slice()),
-            }
-        }
-        self.tree.apply_batch(batch).map_err(storage)
-    }
-
-    fn flush(&self) -> Result<(), Error> {
-        self.db.flush().map(|_| ()).map_err(storage)
-    }
-
-    fn size_on_disk(&self) -> Result<u64, Error> {
-        self.db.size_on_disk().map_err(storage)
-    }
-}
-
 /// A shared store is a store: a ledger can be opened over a store that something else also holds, such as a
 /// [`CountingStore`] the caller keeps to read its counters.
-impl<T: Store + ?Sized> Store for std::sync::Arc<T> {
+impl<T: ReadStore + ?Sized> ReadStore for std::sync::Arc<T> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         (**self).get(key)
     }
@@ -120,16 +73,19 @@ impl<T: Store + ?Sized> Store for std::sync::Arc<T> {
         (**self).range(from, to, limit)
     }
 
+    fn size_on_disk(&self) -> Result<u64, Error> {
+        (**self).size_on_disk()
+    }
+}
+
+/// A shared writable store is a writable store (see the [`ReadStore`] impl above).
+impl<T: Store + ?Sized> Store for std::sync::Arc<T> {
     fn apply(&self, writes: &Writes) -> Result<(), Error> {
         (**self).apply(writes)
     }
 
     fn flush(&self) -> Result<(), Error> {
         (**self).flush()
-    }
-
-    fn size_on_disk(&self) -> Result<u64, Error> {
-        (**self).size_on_disk()
     }
 }
 
@@ -163,7 +119,7 @@ pub struct CountingStore<S> {
     pairs: AtomicU64,
 }
 
-impl<S: Store> CountingStore<S> {
+impl<S: ReadStore> CountingStore<S> {
     /// Counts the reads of `inner`, from zero.
     pub fn new(inner: S) -> CountingStore<S> {
         CountingStore { inner, gets: 0.into(), ranges: 0.into(), pairs: 0.into() }
@@ -189,7 +145,7 @@ impl<S: Store> CountingStore<S> {
     }
 }
 
-impl<S: Store> Store for CountingStore<S> {
+impl<S: ReadStore> ReadStore for CountingStore<S> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         self.gets.fetch_add(1, Relaxed);
         self.inner.get(key)
@@ -202,16 +158,18 @@ impl<S: Store> Store for CountingStore<S> {
         Ok(out)
     }
 
+    fn size_on_disk(&self) -> Result<u64, Error> {
+        self.inner.size_on_disk()
+    }
+}
+
+impl<S: Store> Store for CountingStore<S> {
     fn apply(&self, writes: &Writes) -> Result<(), Error> {
         self.inner.apply(writes)
     }
 
     fn flush(&self) -> Result<(), Error> {
         self.inner.flush()
-    }
-
-    fn size_on_disk(&self) -> Result<u64, Error> {
-        self.inner.size_on_disk()
     }
 }
 
@@ -228,21 +186,31 @@ impl<S: Store> Store for CountingStore<S> {
 /// Ordering: the writer parks before it applies and clears after it publishes the head; a reader reads the
 /// store first and looks at the parked values afterwards. So a reader that sees a new value either also
 /// sees it parked (and answers the old one), or reads after the head that covers it was published.
+///
+/// Private to the ledger: readers get it only as a `&dyn ReadStore` ([`crate::Ledger::store`]), and only the
+/// writer, which holds the [`Store`] underneath ([`CommittedView::raw`]), can write.
 #[derive(Debug)]
-pub struct CommittedView {
+pub(crate) struct CommittedView {
     store: std::sync::Arc<dyn Store>,
     parked: std::sync::RwLock<Option<std::sync::Arc<Writes>>>,
 }
 
 impl CommittedView {
     /// A view of `store` with nothing in flight.
-    pub fn new(store: std::sync::Arc<dyn Store>) -> CommittedView {
+    pub(crate) fn new(store: std::sync::Arc<dyn Store>) -> CommittedView {
         CommittedView { store, parked: std::sync::RwLock::new(None) }
     }
 
     /// The store underneath, for the writer.
-    pub fn raw(&self) -> &dyn Store {
+    pub(crate) fn raw(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// The store underneath as a [`ReadStore`], for the writer's [`Overlay`]: reads that see the group in
+    /// flight. (Through the `Arc`, which is a `ReadStore`, since casting `&dyn Store` up to `&dyn ReadStore`
+    /// needs Rust 1.86 and the workspace supports 1.85.)
+    pub(crate) fn raw_reads(&self) -> &dyn ReadStore {
+        &self.store
     }
 
     fn parked(&self) -> Option<std::sync::Arc<Writes>> {
@@ -260,7 +228,7 @@ impl CommittedView {
     }
 
     /// Parks the current value of every key in `writes`, before the writer applies them.
-    pub fn begin(&self, writes: &Writes) -> Result<(), Error> {
+    pub(crate) fn begin(&self, writes: &Writes) -> Result<(), Error> {
         let mut old = Writes::new();
         for k in writes.keys() {
             old.insert(k.clone(), self.store.get(k)?);
@@ -270,12 +238,13 @@ impl CommittedView {
     }
 
     /// Forgets the parked values, after the writer has published the head that covers the group.
-    pub fn end(&self) {
+    pub(crate) fn end(&self) {
         self.set(None);
     }
 }
 
-impl Store for CommittedView {
+/// Only the read side: writes go to [`CommittedView::raw`], which only the ledger's writer uses.
+impl ReadStore for CommittedView {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         let v = self.store.get(key)?;
         match self.parked() {
@@ -301,14 +270,6 @@ impl Store for CommittedView {
         Ok(merged.into_iter().take(limit).collect())
     }
 
-    fn apply(&self, writes: &Writes) -> Result<(), Error> {
-        self.store.apply(writes)
-    }
-
-    fn flush(&self) -> Result<(), Error> {
-        self.store.flush()
-    }
-
     fn size_on_disk(&self) -> Result<u64, Error> {
         self.store.size_on_disk()
     }
@@ -316,10 +277,10 @@ impl Store for CommittedView {
 
 /// Pending writes of a group commit over a store, in two layers: the group so far, and the record being
 /// checked now. [`Overlay::keep`] folds the record's writes into the group; [`Overlay::drop_record`]
-/// forgets them.
+/// forgets them. Private to the ledger's writer and the rules it runs.
 #[derive(Debug)]
-pub struct Overlay<'s> {
-    store: &'s dyn Store,
+pub(crate) struct Overlay<'s> {
+    store: &'s dyn ReadStore,
     group: Writes,
     record: Writes,
     /// Answers of [`Overlay::scan_prefix`] by prefix, kept until a write under that prefix. The rules read
@@ -330,12 +291,12 @@ pub struct Overlay<'s> {
 
 impl<'s> Overlay<'s> {
     /// An empty overlay over `store`.
-    pub fn new(store: &'s dyn Store) -> Overlay<'s> {
+    pub(crate) fn new(store: &'s dyn ReadStore) -> Overlay<'s> {
         Overlay { store, group: Writes::new(), record: Writes::new(), scans: RefCell::new(HashMap::new()) }
     }
 
     /// The value at `key` as the current record sees it.
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         if let Some(v) = self.record.get(key) {
             return Ok(v.clone());
         }
@@ -346,13 +307,13 @@ impl<'s> Overlay<'s> {
     }
 
     /// Writes `value` at `key`.
-    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+    pub(crate) fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.forget_scans(&key);
         self.record.insert(key, Some(value));
     }
 
     /// Deletes `key`.
-    pub fn delete(&mut self, key: Vec<u8>) {
+    pub(crate) fn delete(&mut self, key: Vec<u8>) {
         self.forget_scans(&key);
         self.record.insert(key, None);
     }
@@ -366,7 +327,7 @@ impl<'s> Overlay<'s> {
     }
 
     /// Every pair under `prefix` as the current record sees it, ascending.
-    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<Pair>, Error> {
+    pub(crate) fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<Pair>, Error> {
         if let Some(pairs) = self.scans.borrow().get(prefix) {
             return Ok(pairs.clone());
         }
@@ -386,13 +347,13 @@ impl<'s> Overlay<'s> {
     }
 
     /// Keeps the current record's writes.
-    pub fn keep(&mut self) {
+    pub(crate) fn keep(&mut self) {
         let record = std::mem::take(&mut self.record);
         self.group.extend(record);
     }
 
     /// Forgets the current record's writes.
-    pub fn drop_record(&mut self) {
+    pub(crate) fn drop_record(&mut self) {
         let record = std::mem::take(&mut self.record);
         for key in record.keys() {
             self.forget_scans(key);
@@ -400,12 +361,12 @@ impl<'s> Overlay<'s> {
     }
 
     /// The group's writes, for [`Store::apply`]. Any unkept record writes are dropped.
-    pub fn into_writes(self) -> Writes {
+    pub(crate) fn into_writes(self) -> Writes {
         self.group
     }
 
     /// Whether the group has any writes.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.group.is_empty()
     }
 }
@@ -413,6 +374,7 @@ impl<'s> Overlay<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sled_store::SledStore;
 
     #[test]
     fn prefix_range_covers_exactly_the_prefix() {

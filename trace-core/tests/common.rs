@@ -205,7 +205,7 @@ pub struct MemStore {
     map: std::sync::Mutex<std::collections::BTreeMap<Vec<u8>, Vec<u8>>>,
 }
 
-impl Store for MemStore {
+impl ReadStore for MemStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         Ok(self.map.lock().unwrap().get(key).cloned())
     }
@@ -215,6 +215,12 @@ impl Store for MemStore {
         Ok(map.range(from.to_vec()..to.to_vec()).take(limit).map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
+    fn size_on_disk(&self) -> Result<u64, Error> {
+        Ok(0)
+    }
+}
+
+impl Store for MemStore {
     fn apply(&self, writes: &Writes) -> Result<(), Error> {
         let mut map = self.map.lock().unwrap();
         for (k, v) in writes {
@@ -228,9 +234,5 @@ impl Store for MemStore {
 
     fn flush(&self) -> Result<(), Error> {
         Ok(())
-    }
-
-    fn size_on_disk(&self) -> Result<u64, Error> {
-        Ok(0)
     }
 }

@@ -22,4 +22,4 @@ pub use api::{AppState, Limits, Node, app};
 pub use error::{ApiError, rule_status};
 pub use log::{CHECKPOINT_INTERVAL, Checkpoints, MAX_ENTRIES_PER_CALL, SignedHead};
 pub use metrics::Metrics;
-pub use serve::{ServeConfig, serve, shutdown_signal};
+pub use serve::{serve, shutdown_signal};

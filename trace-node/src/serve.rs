@@ -2,17 +2,9 @@
 //! While serving, a task re-signs the checkpoint every [`CHECKPOINT_INTERVAL`](crate::CHECKPOINT_INTERVAL).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::api::{Node, app};
-
-/// Where and how to serve.
-#[derive(Debug, Clone)]
-pub struct ServeConfig {
-    /// Address to listen on.
-    pub listen: SocketAddr,
-}
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {

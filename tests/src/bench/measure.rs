@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use trace_core::{
-    BatchId, Checkpoint, Direction, Error, Ledger, NoteSigner, Origin, Record, SecretKey, SledStore, Store, Trust,
+    BatchId, Checkpoint, Direction, Error, Ledger, NoteSigner, Origin, ReadStore, Record, SecretKey, SledStore, Trust,
     verify_bundle, write_bundle,
 };
 
@@ -240,12 +240,7 @@ pub fn trace(
     }
     // Spread the raw reads over the reached set in a scrambled order, so they are not all cache-adjacent.
     let keys: Vec<Vec<u8>> = (0..reached.len())
-        .map(|i| {
-            let b = reached[(i.wrapping_mul(2_654_435_761)) % reached.len()];
-            let mut k = vec![b'B'];
-            k.extend_from_slice(&b.value().to_be_bytes());
-            k
-        })
+        .map(|i| trace_core::batch_key(reached[(i.wrapping_mul(2_654_435_761)) % reached.len()]))
         .collect();
     let mut missing = 0;
     let raw_reads_per_s = rate(min, || {
@@ -291,7 +286,7 @@ pub fn open_ledger(dir: &Path, origin: Origin) -> anyhow::Result<(Ledger, Arc<Co
 }
 
 /// Live bytes in the store by key prefix: (prefix, keys, key bytes + value bytes), for seeing where disk goes.
-pub fn live_bytes(store: &dyn Store) -> anyhow::Result<Vec<(char, u64, u64)>> {
+pub fn live_bytes(store: &dyn ReadStore) -> anyhow::Result<Vec<(char, u64, u64)>> {
     let mut out: std::collections::BTreeMap<u8, (u64, u64)> = std::collections::BTreeMap::new();
     let mut from = Vec::new();
     loop {
