@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use trace_core::demo::{self, Cast, Expect, Story};
-use trace_core::{Checkpoint, DataDir, NoteSigner, Origin, Payload, Time, Trust, verify_bundle, write_bundle};
+use trace_core::{
+    Checkpoint, DataDir, NoteSigner, Origin, Payload, StoryClock, Time, Trust, verify_bundle, write_bundle,
+};
 use trace_node::wire;
 
 use crate::cli::Global;
@@ -32,12 +34,13 @@ fn run_story(
     };
     let start = opts.start.unwrap_or_else(|| demo::default_start(Time::now()));
     let story = demo::story(&cast, &origin, start).context("building the story")?;
-    let data =
-        demo::create_dir(dir, origin, &cast).with_context(|| format!("creating the ledger in {}", dir.display()))?;
+    let clock = StoryClock::starting_at(start);
+    let data = demo::create_dir(dir, origin, &cast, &clock)
+        .with_context(|| format!("creating the ledger in {}", dir.display()))?;
     let total = story.steps.len();
     let mut report = Vec::with_capacity(total);
     for (i, step) in story.steps.iter().enumerate() {
-        let o = demo::outcome(step, data.ledger.append(step.record.clone()));
+        let o = demo::outcome(step, demo::append_step(&data.ledger, &clock, step));
         if !json {
             println!("{}", step_line(i + 1, total, step));
             match (&o.result, o.as_expected) {
@@ -71,6 +74,8 @@ fn run_story(
             "refusal": o.result.as_ref().err().map(|(r, m)| serde_json::json!({"code": r.code(), "message": m})),
         }));
     }
+    // From here on (the audit, the labels, `--serve`) the ledger is stamped by the system clock.
+    clock.finish();
     Ok((data, story, report))
 }
 

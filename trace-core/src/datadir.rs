@@ -11,6 +11,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::clock::Clock;
 use crate::error::Error;
 use crate::event::{ActorAdmitted, BannedListChanged, Event};
 use crate::keys::SecretKey;
@@ -115,6 +116,17 @@ impl DataDir {
     /// Creates the directory, key files and config of a new ledger whose authority is `authority`, without
     /// appending anything: the caller appends the genesis records.
     pub fn create(dir: &Path, origin: Origin, authority: &SecretKey) -> Result<DataDir, Error> {
+        DataDir::create_with_clock(dir, origin, authority, Clock::system())
+    }
+
+    /// [`DataDir::create`] with a ledger stamped by `clock`: for stories (see [`crate::StoryClock`]). The clock
+    /// is not part of the directory: whoever opens it next gets the system clock.
+    pub fn create_with_clock(
+        dir: &Path,
+        origin: Origin,
+        authority: &SecretKey,
+        clock: Clock,
+    ) -> Result<DataDir, Error> {
         if dir.exists() && fs::read_dir(dir).map_err(io(format!("reading {}", dir.display())))?.next().is_some() {
             return Err(Error::Io {
                 context: format!("{} is not empty; refusing to create a ledger over it", dir.display()),
@@ -128,11 +140,15 @@ impl DataDir {
         let config = LedgerConfig { log_key_name: origin.to_string(), origin };
         let json = serde_json::to_string_pretty(&config).map_err(|e| Error::Storage(e.to_string()))?;
         fs::write(dir.join("ledger.json"), json + "\n").map_err(io("writing ledger.json"))?;
-        DataDir::open(dir)
+        DataDir::open_with_clock(dir, clock)
     }
 
     /// Opens an existing data directory.
     pub fn open(dir: &Path) -> Result<DataDir, Error> {
+        DataDir::open_with_clock(dir, Clock::system())
+    }
+
+    fn open_with_clock(dir: &Path, clock: Clock) -> Result<DataDir, Error> {
         let cfg_path = dir.join("ledger.json");
         let text = fs::read_to_string(&cfg_path).map_err(io(format!(
             "reading {} (is {} a trace data directory?)",
@@ -142,7 +158,7 @@ impl DataDir {
         let config: LedgerConfig = serde_json::from_str(&text)
             .map_err(|e| Error::Storage(format!("{} is not valid: {e}", cfg_path.display())))?;
         let log_key = read_key_file(&dir.join("keys").join("log.key"))?;
-        let ledger = Ledger::open(&dir.join("ledger"), config.origin.clone()).map_err(|e| match e {
+        let store = crate::SledStore::open(&dir.join("ledger")).map_err(|e| match e {
             Error::Storage(m)
                 if m.contains("lock") || m.contains("WouldBlock") || m.contains("Resource temporarily") =>
             {
@@ -153,6 +169,7 @@ impl DataDir {
             }
             e => e,
         })?;
+        let ledger = Ledger::with_clock(std::sync::Arc::new(store), config.origin.clone(), clock)?;
         Ok(DataDir { path: dir.to_path_buf(), config, ledger, log_key })
     }
 

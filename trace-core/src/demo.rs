@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use std::collections::HashMap;
 
+use crate::clock::StoryClock;
 use crate::error::{ParseError, Rule};
 use crate::event::*;
 use crate::ids::{BatchId, RecordId};
@@ -138,7 +139,13 @@ pub struct Step {
     pub record: Record,
     /// The ledger's answer.
     pub expect: Expect,
+    /// When the story's node accepts it: [`ENTRY_LAG_MS`] after its claimed time.
+    pub accepted: Time,
 }
+
+/// How long after the event the story's actors enter each record: ten minutes, well inside the late-entry
+/// threshold, so that the story's log reads as kept on the day.
+pub const ENTRY_LAG_MS: u64 = 10 * 60_000;
 
 /// The batches and lots of the story, for showing them afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,7 +235,8 @@ impl Builder<'_> {
                 self.heads.insert(BatchId::derive(&id, n), id);
             }
         }
-        self.steps.push(Step { title_en: title_en.into(), title_zh: title_zh.into(), record, expect });
+        let accepted = Time(time.0.saturating_add(ENTRY_LAG_MS));
+        self.steps.push(Step { title_en: title_en.into(), title_zh: title_zh.into(), record, expect, accepted });
         id
     }
 
@@ -866,12 +874,15 @@ pub fn outcome(step: &Step, result: Result<crate::ledger::Appended, crate::error
 
 /// Creates a demo data directory: the ledger under `dir` with the cast's authority as its authority, and every
 /// member's key written to `dir/keys/<role>.key` (mode 0600) so the story can be carried on by hand.
+///
+/// The ledger is stamped by `clock` until the story [finishes](StoryClock::finish) it; [`append_step`] sets it.
 pub fn create_dir(
     dir: &std::path::Path,
     origin: Origin,
     cast: &Cast,
+    clock: &StoryClock,
 ) -> Result<crate::datadir::DataDir, crate::error::Error> {
-    let d = crate::datadir::DataDir::create(dir, origin, &cast.authority)?;
+    let d = crate::datadir::DataDir::create_with_clock(dir, origin, &cast.authority, clock.clock())?;
     for (key, _, _, role) in cast.members().into_iter().skip(1) {
         crate::datadir::write_key_file(&dir.join("keys").join(format!("{role}.key")), key)?;
     }
@@ -887,12 +898,12 @@ pub fn install(
 ) -> Result<(crate::datadir::DataDir, Cast, Story), crate::error::Error> {
     let cast =
         Cast::generate().map_err(|e| crate::error::Error::Io { context: "generating demo keys".into(), source: e })?;
-    let story = story(&cast, &origin, default_start(now))?;
-    let d = create_dir(dir, origin, &cast)?;
-    let records: Vec<Record> = story.steps.iter().map(|s| s.record.clone()).collect();
-    let results = d.ledger.append_many(records)?;
-    for (i, (step, r)) in story.steps.iter().zip(results).enumerate() {
-        let o = outcome(step, r);
+    let start = default_start(now);
+    let story = story(&cast, &origin, start)?;
+    let clock = StoryClock::starting_at(start);
+    let d = create_dir(dir, origin, &cast, &clock)?;
+    for (i, step) in story.steps.iter().enumerate() {
+        let o = outcome(step, append_step(&d.ledger, &clock, step));
         if !o.as_expected {
             return Err(crate::error::Error::StoryMismatch(format!(
                 "step {} ({}) expected {:?}, got {:?}",
@@ -903,5 +914,16 @@ pub fn install(
             )));
         }
     }
+    clock.finish();
     Ok((d, cast, story))
+}
+
+/// Appends `step` to `ledger` with the story's clock set to the step's accepted time.
+pub fn append_step(
+    ledger: &crate::ledger::Ledger,
+    clock: &StoryClock,
+    step: &Step,
+) -> Result<crate::ledger::Appended, crate::error::Error> {
+    clock.set(step.accepted);
+    ledger.append(step.record.clone())
 }

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::thread;
 
+use crate::clock::Clock;
 use crate::encoding;
 use crate::error::{Error, VerifyError};
 use crate::ids::{BatchId, EntryHash, RecordId};
@@ -58,6 +59,8 @@ struct Shared {
     origin: Origin,
     head: RwLock<Head>,
     failed: AtomicBool,
+    /// Where accepted times come from: the system clock, except in stories (see [`Clock`]).
+    clock: Clock,
 }
 
 /// An open ledger. Cheap to clone; all clones share one writer.
@@ -82,6 +85,12 @@ impl Ledger {
 
     /// Opens a ledger over any [`Store`], checking the tail of its chain.
     pub fn with_store(store: Arc<dyn Store>, origin: Origin) -> Result<Ledger, Error> {
+        Ledger::with_clock(store, origin, Clock::system())
+    }
+
+    /// Opens a ledger whose accepted times come from `clock`. Only stories pass anything but
+    /// [`Clock::system`]: see [`crate::StoryClock`].
+    pub fn with_clock(store: Arc<dyn Store>, origin: Origin, clock: Clock) -> Result<Ledger, Error> {
         let head = match store.get(schema::HEAD)? {
             None => Head::empty(),
             Some(v) => encoding::decode(&v)
@@ -92,6 +101,7 @@ impl Ledger {
             origin,
             head: RwLock::new(head),
             failed: AtomicBool::new(false),
+            clock,
         });
         let from = head.size.saturating_sub(TAIL_CHECK);
         check_chain(&shared.store, &shared.origin, &head, from)?;
@@ -366,7 +376,7 @@ fn commit_group(shared: &Shared, jobs: &[Job]) -> Result<Vec<Vec<Result<Appended
     for job in jobs {
         let mut out = Vec::with_capacity(job.records.len());
         for record in &job.records {
-            let r = append_one(&mut ov, &mut head, record);
+            let r = append_one(&mut ov, &mut head, record, shared.clock.now());
             match &r {
                 Ok(a) if !a.duplicate => ov.keep(),
                 _ => ov.drop_record(),
@@ -396,7 +406,7 @@ fn commit_group(shared: &Shared, jobs: &[Job]) -> Result<Vec<Vec<Result<Appended
     Ok(results)
 }
 
-fn append_one(ov: &mut Overlay<'_>, head: &mut Head, record: &Record) -> Result<Appended, Error> {
+fn append_one(ov: &mut Overlay<'_>, head: &mut Head, record: &Record, now: Time) -> Result<Appended, Error> {
     let id = record.id();
     if let Some(index) = ov.record_index(&id)? {
         let data =
@@ -405,7 +415,7 @@ fn append_one(ov: &mut Overlay<'_>, head: &mut Head, record: &Record) -> Result<
         return Ok(Appended { index, id, accepted: entry.accepted, duplicate: true, created: Vec::new() });
     }
     let index = head.size;
-    let accepted = Time::now().max(head.last_accepted);
+    let accepted = now.max(head.last_accepted);
     let Effects { created } = rules::apply(ov, record, index, accepted)?;
     let entry = LogEntry { index, accepted, prev: EntryHash(head.last_hash), record: record.clone() };
     let leaf_data = entry.leaf_data();

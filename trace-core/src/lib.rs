@@ -19,6 +19,7 @@
 mod audit;
 mod bundle;
 mod checkpoint;
+mod clock;
 mod datadir;
 pub mod demo;
 pub mod encoding;
@@ -53,6 +54,7 @@ pub use bundle::{
     inclusion_proof_file, verify_bundle, verify_proof_file, write_bundle,
 };
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
+pub use clock::{Clock, StoryClock};
 pub use datadir::{DataDir, LedgerConfig, genesis_records, read_key_file, write_key_file};
 pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;

@@ -242,3 +242,35 @@ fn the_manifest_scanner_finds_foreign_dependencies_but_not_dev_ones() {
     assert!(found[0].starts_with("trace-core/Cargo.toml:6: "), "{}", found[0]);
     assert!(found[1].starts_with("trace-core/Cargo.toml:7: "), "{}", found[1]);
 }
+
+/// Where `word` appears as a whole word in the code (not the comments) of `text`, as `file:line: the line`.
+fn words_in(file: &str, text: &str, word: &'static str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| matches(Pattern::Word(word), code_of(l)))
+        .map(|(n, l)| format!("{file}:{}: {}", n + 1, l.trim()))
+        .collect()
+}
+
+/// A running node is stamped by the system clock (`docs/ARCHITECTURE.md`, `clock.rs`): trace-node's code never
+/// makes a story clock or picks a ledger's clock, so no configuration or flag can lead to one.
+#[test]
+fn trace_node_never_chooses_the_ledgers_clock() {
+    let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trace-node/src");
+    let mut files = Vec::new();
+    rust_files(&node, &mut files);
+    assert!(files.len() > 5, "found only {} source files under {}", files.len(), node.display());
+    let mut found = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let rel = format!("trace-node/src/{}", path.strip_prefix(&node).unwrap().to_string_lossy());
+        for word in ["StoryClock", "with_clock", "create_with_clock"] {
+            found.extend(words_in(&rel, &text, word));
+        }
+    }
+    assert!(found.is_empty(), "trace-node chooses a clock:\n{}", found.join("\n"));
+    let bad = "let c = trace_core::StoryClock::starting_at(t); // a story\nLedger::with_clock(s, o, c)\n";
+    assert_eq!(words_in("x.rs", bad, "StoryClock").len(), 1);
+    assert_eq!(words_in("x.rs", bad, "with_clock").len(), 1);
+    assert!(words_in("x.rs", "// StoryClock in a comment\n", "StoryClock").is_empty());
+}

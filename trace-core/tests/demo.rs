@@ -109,3 +109,40 @@ fn the_demo_story_stays_within_its_stated_span() {
     assert!(last > start.plus_days(demo::STORY_DAYS), "STORY_DAYS is the day of the last step");
     assert!(demo::default_start(Time::now()).plus_days(demo::STORY_DAYS + 1) < Time::now());
 }
+
+/// The story's node stamps each record when the story says it was entered, not when the test runs: so the
+/// log reads as kept on the day, with no late entries, and rules that read accepted time can be tested. Once
+/// the story is over, the same ledger is stamped by the system clock.
+#[test]
+fn the_demo_ledger_is_stamped_by_the_story_clock_until_the_story_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = Time::now();
+    let (d, _, story) = demo::install(&dir.path().join("d"), origin(), before).unwrap();
+    let accepted: Vec<&demo::Step> = story.steps.iter().filter(|s| s.expect == Expect::Accepted).collect();
+    assert_eq!(d.ledger.size(), accepted.len() as u64);
+    for (i, step) in accepted.iter().enumerate() {
+        let entry = d.ledger.entry(i as u64).unwrap();
+        assert_eq!(entry.record.id(), step.record.id());
+        assert_eq!(entry.accepted, step.accepted, "entry {i} ({}) stamped by the story", step.title_en);
+        assert_eq!(entry.accepted.0, step.record.body().time.0 + demo::ENTRY_LAG_MS);
+    }
+    assert!(d.ledger.late_entries(0, 1000).unwrap().is_empty(), "the story enters every record on the day");
+    assert!(d.ledger.head().last_accepted < before, "the whole story is accepted in the past");
+
+    // After the story, the ledger follows the system clock.
+    let cast = Cast::from_seed(9);
+    let now = Time::now();
+    let rotate = sign_event(
+        &demo_key(&dir.path().join("d"), "regulator"),
+        &origin(),
+        now,
+        Vec::new(),
+        Event::KeyRotated(KeyRotated { new_key: cast.regulator.public() }),
+    );
+    let a = d.ledger.append(rotate).unwrap();
+    assert!(a.accepted >= now, "accepted {} after the story ended, before {now}", a.accepted);
+}
+
+fn demo_key(dir: &std::path::Path, role: &str) -> SecretKey {
+    read_key_file(&dir.join("keys").join(format!("{role}.key"))).unwrap()
+}

@@ -219,8 +219,10 @@ async fn the_scan_cache_never_serves_an_answer_that_a_fresh_build_would_not() {
     let dir = tempfile::tempdir().unwrap();
     let cast = trace_core::demo::Cast::from_seed(3);
     let origin: Origin = "cache.test.example/ledger".parse().unwrap();
-    let story = trace_core::demo::story(&cast, &origin, trace_core::demo::default_start(Time::now())).unwrap();
-    let data = trace_core::demo::create_dir(&dir.path().join("d"), origin, &cast).unwrap();
+    let start = trace_core::demo::default_start(Time::now());
+    let story = trace_core::demo::story(&cast, &origin, start).unwrap();
+    let clock = trace_core::StoryClock::starting_at(start);
+    let data = trace_core::demo::create_dir(&dir.path().join("d"), origin, &cast, &clock).unwrap();
     let node = std::sync::Arc::new(trace_node::Node::new(
         data.ledger,
         data.log_key,
@@ -234,7 +236,7 @@ async fn the_scan_cache_never_serves_an_answer_that_a_fresh_build_would_not() {
     };
     let mut served = 0;
     for step in &story.steps {
-        let _ = node.ledger.append(step.record.clone());
+        let _ = trace_core::demo::append_step(&node.ledger, &clock, step);
         for b in node.ledger.batches().unwrap() {
             let (s, got) =
                 send_json(app.clone(), get(&format!("/v1/public/batches/{}", b.id), "application/json")).await;
