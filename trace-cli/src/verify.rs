@@ -385,6 +385,9 @@ pub fn witness(ctx: &mut Ctx, state: &Path, name: Option<String>, log_key: Optio
     let key = ctx.key()?;
     let client = node_client(ctx, "trace witness", true)?;
     let pin = state.join(WITNESS_LOG_KEY_FILE);
+    // On first use the key is pinned only once a cosignature under it has been made and kept, so a first run that
+    // fails (a wrong key, a bad checkpoint) pins nothing and the next run starts afresh.
+    let mut unpinned = false;
     let log_key = match fs::read_to_string(&pin) {
         Ok(text) => {
             let pinned: VerifierKey = text.trim().parse().with_context(|| format!("reading {}", pin.display()))?;
@@ -399,10 +402,8 @@ pub fn witness(ctx: &mut Ctx, state: &Path, name: Option<String>, log_key: Optio
             pinned
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let k = first_use_key(&client, log_key)?;
-            fs::create_dir_all(state).with_context(|| format!("creating {}", state.display()))?;
-            fs::write(&pin, format!("{k}\n")).with_context(|| format!("writing {}", pin.display()))?;
-            k
+            unpinned = true;
+            first_use_key(&client, log_key)?
         }
         Err(e) => return Err(anyhow!(e).context(format!("reading {}", pin.display()))),
     };
@@ -410,12 +411,16 @@ pub fn witness(ctx: &mut Ctx, state: &Path, name: Option<String>, log_key: Optio
     let note = client.get_text("/v1/checkpoint", "text/plain")?;
     let origin = note.lines().next().unwrap_or_default().to_owned();
     let mut w = Witness::open(state, &name, key).map_err(|e| witness_failed(json, e))?;
+    let pinned = log_key.to_string();
     w.follow(&origin, log_key).map_err(|e| witness_failed(json, e))?;
     let old = w.latest(&origin).map_or(0, |l| l.size);
     let new = claimed_size(&note)?;
     let proof = consistency(&client, old, new)?;
     let now = trace_core::Time::now().0 / 1000;
     let line = w.add_checkpoint(old, &proof, note.as_bytes(), now).map_err(|e| witness_failed(json, e))?.line();
+    if unpinned {
+        fs::write(&pin, format!("{pinned}\n")).with_context(|| format!("writing {}", pin.display()))?;
+    }
     let body = CosignatureSubmit { note: note.clone(), witness_key: w.verifier_key().to_string(), cosignature: line };
     let ok: CosignatureAccepted =
         client.post("/v1/checkpoint/cosignatures", &body).context("posting the cosignature to the node")?;

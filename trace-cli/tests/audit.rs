@@ -392,3 +392,36 @@ fn a_failed_first_audit_writes_no_state_and_the_next_correct_audit_succeeds() {
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("0 new entries verified"), "{}", out(&o));
 }
+
+/// A witness's first run pins the log key only once it has cosigned under it: a first run against a node whose
+/// checkpoint another key signed pins nothing, and the next run, against the right node, pins the right key.
+#[test]
+fn a_failed_first_witness_run_pins_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    drop(DataDir::init(&data, "witness.cli.test.example/ledger".parse().unwrap(), "authority").unwrap());
+    let vkey = {
+        let d = trace_tests::open_data_dir(&data).unwrap();
+        NoteSigner::new(&d.config.log_key_name, d.log_key.clone()).unwrap().verifier_key().to_string()
+    };
+    let auth = DataDir::authority_key_path(&data);
+    let state = dir.path().join("witness");
+    let pin = state.join(trace_cli::verify::WITNESS_LOG_KEY_FILE);
+    let witness = |node: &trace_tests::RunningNode, extra: &[&str]| {
+        let base = node.base();
+        let mut args = vec!["witness", "--node", &base, "--state", p(&state), "--key", p(&auth)];
+        args.extend_from_slice(extra);
+        trace(&args)
+    };
+
+    let n = running(&data, Some(trace_core::SecretKey::from_seed([9; 32])), None);
+    let o = witness(&n, &["--log-key", &vkey]);
+    assert!(!o.status.success(), "a checkpoint under another key was cosigned: {}{}", out(&o), err(&o));
+    assert!(!pin.exists(), "a failed first run pinned {}", std::fs::read_to_string(&pin).unwrap_or_default());
+    drop(n);
+
+    let n = running(&data, None, None);
+    let o = witness(&n, &["--log-key", &vkey]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert_eq!(std::fs::read_to_string(&pin).unwrap().trim(), vkey);
+}
