@@ -2,8 +2,7 @@
 //! Both answer with the node's wire types, so every command reads the same shapes either way.
 
 use anyhow::{Context, bail};
-use trace_core::{BatchId, BatchState, DataDir, Direction, Ledger, Origin, Record};
-use trace_node::ApiError;
+use trace_core::{BatchId, BatchState, DataDir, Direction, Error, Ledger, Origin, Record};
 use trace_node::wire::{
     ActorView, BatchRow, BulkResponse, BulkResult, BulkSubmit, Health, LineageResponse, SubmitOk, WireRecord,
 };
@@ -17,11 +16,6 @@ pub enum Backend {
     Remote(Box<Client>),
     /// A data directory opened directly.
     Local(Box<DataDir>),
-}
-
-/// An [`ApiError`] from a local call, as the same [`NodeError`] a node would have answered.
-fn local(e: ApiError) -> anyhow::Error {
-    anyhow::Error::new(NodeError { status: e.status.as_u16(), code: e.code, message: e.message })
 }
 
 impl Backend {
@@ -48,7 +42,7 @@ impl Backend {
     pub fn submit(&self, r: Record) -> anyhow::Result<SubmitOk> {
         match self {
             Backend::Local(d) => {
-                let a = d.ledger.append(r).map_err(|e| local(e.into()))?;
+                let a = d.ledger.append(r)?;
                 Ok(SubmitOk::from_appended(&a, d.ledger.size()))
             }
             Backend::Remote(c) => c.post("/v1/records", &WireRecord::from_record(&r)),
@@ -59,14 +53,17 @@ impl Backend {
     pub fn submit_many(&self, records: Vec<Record>) -> anyhow::Result<Vec<Result<SubmitOk, NodeError>>> {
         match self {
             Backend::Local(d) => {
-                let out = d.ledger.append_many(records).map_err(|e| local(e.into()))?;
+                let out = d.ledger.append_many(records)?;
                 let size = d.ledger.size();
                 Ok(out
                     .into_iter()
                     .map(|r| {
-                        r.map(|a| SubmitOk::from_appended(&a, size)).map_err(|e| {
-                            let e = ApiError::from(e);
-                            NodeError { status: e.status.as_u16(), code: e.code, message: e.message }
+                        // The core error's own code and message, as a node's bulk answer gives them (and,
+                        // like it, no HTTP status).
+                        r.map(|a| SubmitOk::from_appended(&a, size)).map_err(|e| NodeError {
+                            status: 0,
+                            code: e.code().unwrap_or("internal").to_owned(),
+                            message: e.message(),
                         })
                     })
                     .collect())
@@ -95,7 +92,7 @@ impl Backend {
         match self {
             Backend::Local(d) => match d.ledger.batch(id)? {
                 Some(b) => Ok(b),
-                None => Err(local(ApiError::not_found(format!("batch {id} not found")))),
+                None => Err(Error::NotFound(format!("batch {id}")).into()),
             },
             Backend::Remote(c) => {
                 /// The part of `/v1/batches/{id}` a command acts on, read as its typed shape.
@@ -113,7 +110,7 @@ impl Backend {
     pub fn batch_view(&self, id: BatchId) -> anyhow::Result<serde_json::Value> {
         match self {
             Backend::Local(d) => {
-                let v = trace_node::batch_view(&d.ledger, id).map_err(local)?;
+                let v = trace_node::batch_view(&d.ledger, id)?;
                 Ok(serde_json::to_value(v)?)
             }
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}")),
@@ -123,7 +120,7 @@ impl Backend {
     /// Every batch.
     pub fn batches(&self) -> anyhow::Result<Vec<BatchRow>> {
         match self {
-            Backend::Local(d) => trace_node::batch_rows(&d.ledger).map_err(local),
+            Backend::Local(d) => Ok(trace_node::batch_rows(&d.ledger)?),
             Backend::Remote(c) => c.get("/v1/batches"),
         }
     }
@@ -131,7 +128,7 @@ impl Backend {
     /// Lineage in one direction.
     pub fn lineage(&self, id: BatchId, direction: Direction) -> anyhow::Result<LineageResponse> {
         match self {
-            Backend::Local(d) => trace_node::lineage(&d.ledger, id, direction).map_err(local),
+            Backend::Local(d) => Ok(trace_node::lineage(&d.ledger, id, direction)?),
             Backend::Remote(c) => {
                 let d = if direction == Direction::Back { "back" } else { "forward" };
                 c.get(&format!("/v1/batches/{id}/{d}"))
@@ -142,7 +139,7 @@ impl Backend {
     /// A recall's reach, as JSON.
     pub fn recall_impact(&self, id: BatchId) -> anyhow::Result<serde_json::Value> {
         match self {
-            Backend::Local(d) => Ok(serde_json::to_value(d.ledger.recall_impact(id).map_err(|e| local(e.into()))?)?),
+            Backend::Local(d) => Ok(serde_json::to_value(d.ledger.recall_impact(id)?)?),
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}/recall-impact")),
         }
     }

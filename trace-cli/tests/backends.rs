@@ -154,6 +154,9 @@ fn table() -> Vec<Row> {
                 0,
             )
         },
+        // Refusals of another class than the food-safety rules (403 on a node): the same exit code and line.
+        row("hold {herd} --reason 'not a regulator'", "coop", 3),
+        row("ship {feed} --quantity '1 kg' --to {coop_pub}", "coop", 3),
     ];
     for lot in ["feed", "drug", "pesticide"] {
         let lot: &'static str = lot;
