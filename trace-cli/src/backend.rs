@@ -4,8 +4,7 @@
 //! fields either way, and a field renamed on either side fails to compile rather than printing a blank.
 
 use anyhow::{Context, bail};
-use trace_core::{BatchId, DataDir, Direction, Ledger, Origin, Payload, Record};
-use trace_node::ApiError;
+use trace_core::{BatchId, DataDir, Direction, Error, Ledger, Origin, Payload, Record};
 use trace_node::wire::{
     self, ActorView, BatchRow, BatchState, BatchView, BulkResponse, BulkResult, BulkSubmit, EntryView, Health,
     LineageResponse, RecallImpact, SubmitOk, Summary, WireRecord,
@@ -20,11 +19,6 @@ pub enum Backend {
     Remote(Box<Client>),
     /// A data directory opened directly.
     Local(Box<DataDir>),
-}
-
-/// An [`ApiError`] from a local call, as the same [`NodeError`] a node would have answered.
-fn local(e: ApiError) -> anyhow::Error {
-    anyhow::Error::new(NodeError { status: e.status.as_u16(), code: e.code, message: e.message })
 }
 
 impl Backend {
@@ -51,7 +45,7 @@ impl Backend {
     pub fn submit(&self, r: Record) -> anyhow::Result<SubmitOk> {
         match self {
             Backend::Local(d) => {
-                let a = d.ledger.append(r).map_err(|e| local(e.into()))?;
+                let a = d.ledger.append(r)?;
                 Ok(SubmitOk::from_appended(&a, d.ledger.size()))
             }
             Backend::Remote(c) => c.post("/v1/records", &WireRecord::from_record(&r)),
@@ -62,14 +56,17 @@ impl Backend {
     pub fn submit_many(&self, records: Vec<Record>) -> anyhow::Result<Vec<Result<SubmitOk, NodeError>>> {
         match self {
             Backend::Local(d) => {
-                let out = d.ledger.append_many(records).map_err(|e| local(e.into()))?;
+                let out = d.ledger.append_many(records)?;
                 let size = d.ledger.size();
                 Ok(out
                     .into_iter()
                     .map(|r| {
-                        r.map(|a| SubmitOk::from_appended(&a, size)).map_err(|e| {
-                            let e = ApiError::from(e);
-                            NodeError { status: e.status.as_u16(), code: e.code, message: e.message }
+                        // The core error's own code and message, as a node's bulk answer gives them (and,
+                        // like it, no HTTP status).
+                        r.map(|a| SubmitOk::from_appended(&a, size)).map_err(|e| NodeError {
+                            status: 0,
+                            code: e.code().unwrap_or("internal").to_owned(),
+                            message: e.message(),
                         })
                     })
                     .collect())
@@ -98,7 +95,7 @@ impl Backend {
         match self {
             Backend::Local(d) => match d.ledger.batch(id)? {
                 Some(b) => Ok(BatchState::from(&b)),
-                None => Err(local(trace_core::Error::NotFound(format!("batch {id}")).into())),
+                None => Err(Error::NotFound(format!("batch {id}")).into()),
             },
             Backend::Remote(c) => {
                 /// The part of `/v1/batches/{id}` a command acts on.
@@ -115,7 +112,7 @@ impl Backend {
     /// The full view of a batch.
     pub fn batch_view(&self, id: BatchId) -> anyhow::Result<BatchView> {
         match self {
-            Backend::Local(d) => Ok(BatchView::from(&d.ledger.batch_view(id).map_err(|e| local(e.into()))?)),
+            Backend::Local(d) => Ok(BatchView::from(&d.ledger.batch_view(id)?)),
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}")),
         }
     }
@@ -123,7 +120,7 @@ impl Backend {
     /// Every batch.
     pub fn batches(&self) -> anyhow::Result<Vec<BatchRow>> {
         match self {
-            Backend::Local(d) => Ok(wire::list(&d.ledger.batch_rows().map_err(|e| local(e.into()))?)),
+            Backend::Local(d) => Ok(wire::list(&d.ledger.batch_rows()?)),
             Backend::Remote(c) => c.get("/v1/batches"),
         }
     }
@@ -131,9 +128,7 @@ impl Backend {
     /// Lineage in one direction.
     pub fn lineage(&self, id: BatchId, direction: Direction) -> anyhow::Result<LineageResponse> {
         match self {
-            Backend::Local(d) => {
-                Ok(LineageResponse::from(&d.ledger.lineage_view(id, direction).map_err(|e| local(e.into()))?))
-            }
+            Backend::Local(d) => Ok(LineageResponse::from(&d.ledger.lineage_view(id, direction)?)),
             Backend::Remote(c) => {
                 let d = if direction == Direction::Back { "back" } else { "forward" };
                 c.get(&format!("/v1/batches/{id}/{d}"))
@@ -144,7 +139,7 @@ impl Backend {
     /// A recall's reach.
     pub fn recall_impact(&self, id: BatchId) -> anyhow::Result<RecallImpact> {
         match self {
-            Backend::Local(d) => Ok(RecallImpact::from(&d.ledger.recall_impact(id).map_err(|e| local(e.into()))?)),
+            Backend::Local(d) => Ok(RecallImpact::from(&d.ledger.recall_impact(id)?)),
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}/recall-impact")),
         }
     }
@@ -152,9 +147,7 @@ impl Backend {
     /// Records claimed long before they were accepted, from entry `from`, at most `limit` (up to 1000).
     pub fn late_entries(&self, from: u64, limit: usize) -> anyhow::Result<Vec<EntryView>> {
         match self {
-            Backend::Local(d) => {
-                Ok(wire::list(&d.ledger.late_entry_views(from, limit.min(1000)).map_err(|e| local(e.into()))?))
-            }
+            Backend::Local(d) => Ok(wire::list(&d.ledger.late_entry_views(from, limit.min(1000))?)),
             Backend::Remote(c) => c.get(&format!("/v1/late-entries?from={from}&limit={limit}")),
         }
     }
@@ -169,7 +162,7 @@ impl Backend {
     /// Every actor.
     pub fn actors(&self) -> anyhow::Result<Vec<ActorView>> {
         match self {
-            Backend::Local(d) => Ok(wire::list(&d.ledger.actor_views().map_err(|e| local(e.into()))?)),
+            Backend::Local(d) => Ok(wire::list(&d.ledger.actor_views()?)),
             Backend::Remote(c) => c.get("/v1/actors"),
         }
     }

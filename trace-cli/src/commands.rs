@@ -27,7 +27,7 @@ impl std::fmt::Display for VerifyFailed {
 
 impl std::error::Error for VerifyFailed {}
 
-/// The exit code for an error.
+/// The exit code for an error: [`EXIT_REFUSED`] exactly when a ledger rule refused (see [`refusal`]).
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<VerifyFailed>().is_some() {
         return EXIT_VERIFY;
@@ -35,42 +35,24 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     if e.downcast_ref::<crate::scan::Blocked>().is_some() {
         return crate::scan::EXIT_BLOCKED;
     }
-    if let Some(n) = e.downcast_ref::<NodeError>() {
-        if is_rule(&n.code) {
-            return EXIT_REFUSED;
-        }
+    if refusal(e).is_some() {
+        return EXIT_REFUSED;
     }
     1
 }
 
-fn is_rule(code: &str) -> bool {
-    // Every Rule code, plus the ones that only the HTTP layer knows as record refusals.
-    const CODES: &[&str] = &[
-        "malformed",
-        "wrong-origin",
-        "bad-signature",
-        "genesis",
-        "unknown-author",
-        "revoked-author",
-        "role-not-permitted",
-        "unknown-parent",
-        "stale-head",
-        "unknown-batch",
-        "unknown-actor",
-        "batch-id-collision",
-        "bad-time",
-        "withdrawal-period",
-        "banned-substance",
-        "high-toxicity-pesticide",
-        "batch-blocked",
-        "quantity-exceeded",
-        "not-holder",
-        "prescription-required",
-        "inconsistent-verdict",
-        "invalid-state",
-        "limit-exceeded",
-    ];
-    CODES.contains(&code)
+/// The ledger rule that refused, with its message, when `e` is a refusal. Read from core's typed errors, never
+/// from an HTTP status: with `--data` from the core [`Error`] itself, with `--node` from the answer's code read
+/// back into the rule through core's table ([`Rule::from_code`]); any other code (`forbidden`, `not-found`,
+/// `invalid-value`, ...) is not a refusal.
+pub fn refusal(e: &anyhow::Error) -> Option<Refusal> {
+    e.chain().find_map(|c| {
+        if let Some(core) = c.downcast_ref::<Error>() {
+            return core.rule().map(|rule| Refusal::new(rule, core.message()));
+        }
+        let n = c.downcast_ref::<NodeError>()?;
+        Rule::from_code(&n.code).map(|rule| Refusal::new(rule, n.message.clone()))
+    })
 }
 
 /// Where commands run and with which key.
@@ -531,12 +513,37 @@ fn lineage(ctx: &mut Ctx, batch: BatchId, direction: Direction) -> anyhow::Resul
     Ok(())
 }
 
-/// Turns a node error into the one-line message printed before exiting.
+/// The one-line message printed before exiting: a refusal names its rule's code the same way on both backends.
 pub fn describe(e: &anyhow::Error) -> String {
-    if let Some(n) = e.downcast_ref::<NodeError>() {
-        if is_rule(&n.code) {
-            return format!("{} refused ({}): {}", output::bad("✗"), n.code, n.message);
-        }
+    if let Some(r) = refusal(e) {
+        return format!("{} refused ({}): {}", output::bad("✗"), r.rule.code(), r.message);
     }
     format!("trace: {e:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(code: &str) -> anyhow::Error {
+        // The status is deliberately useless: the exit code must not depend on it.
+        anyhow!(NodeError { status: 0, code: code.into(), message: "m".into() })
+    }
+
+    #[test]
+    fn every_rule_exits_refused_on_both_backends_and_nothing_else_does() {
+        for &rule in Rule::ALL {
+            let local = anyhow::Error::from(Error::Refused(Refusal::new(rule, "m"))).context("recording");
+            assert_eq!(exit_code(&local), EXIT_REFUSED, "{rule} with --data");
+            assert_eq!(exit_code(&node(rule.code())), EXIT_REFUSED, "{rule} with --node");
+            assert_eq!(describe(&local), describe(&node(rule.code())), "{rule}: the same line either way");
+        }
+        for code in ["forbidden", "not-found", "invalid-value", "internal", "unauthenticated", "too-many-requests"] {
+            assert_eq!(exit_code(&node(code)), 1, "{code}");
+        }
+        assert_eq!(exit_code(&Error::NotFound("batch X".into()).into()), 1);
+        assert_eq!(exit_code(&Error::Storage("disk".into()).into()), 1);
+        // Bytes that do not decode are refused under `malformed` by the node, so locally too.
+        assert_eq!(exit_code(&Error::Decode(DecodeError::NonCanonical).into()), EXIT_REFUSED);
+    }
 }

@@ -154,6 +154,11 @@ fn table() -> Vec<Row> {
                 0,
             )
         },
+        // Refusals of other classes than the food-safety rules, 403 and 400 on a node: the same exit code and
+        // line on both backends (role-not-permitted, not-holder, malformed).
+        row("hold {herd} --reason 'not a regulator'", "coop", 3),
+        row("ship {feed} --quantity '1 kg' --to {processor_pub}", "coop", 3),
+        row("ship {herd} --quantity '1 head' --to {coop_pub}", "coop", 3),
     ];
     for lot in ["feed", "drug", "pesticide"] {
         let lot: &'static str = lot;

@@ -99,87 +99,115 @@ pub enum VerifyError {
     },
 }
 
-/// Stable, machine-readable codes for the rules a record can break. Their text form is the `code` of HTTP
-/// errors and CLI refusals; scripts match on it, so a code is never renamed.
+/// Whose fault an error is, and of what kind: the one classification of every error the ledger can answer,
+/// from which the node derives its HTTP status (one `match` in `trace-node`) and the CLI its exit code. It knows
+/// nothing of HTTP: a class names what happened, not how a transport reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Rule {
+pub enum ErrorClass {
+    /// The input is not valid: text or bytes that do not parse, a record that is malformed, wrongly signed or
+    /// for another ledger, a checkpoint that does not describe the ledger.
+    Invalid,
+    /// The caller did not prove who they are. Core never answers it; the node's request authentication does.
+    Unauthorized,
+    /// The author, or the caller, may not do this: not admitted, revoked, without the role, not the holder.
+    Forbidden,
+    /// Something named does not exist.
+    NotFound,
+    /// The record lost a race (a stale head) or collides with what is there.
+    Conflict,
+    /// Well-formed and permitted, but a food-safety or state rule refuses it.
+    Unprocessable,
+    /// Not the caller's fault: storage, a corrupt store, a stopped writer, a file that could not be read.
+    Internal,
+}
+
+/// The rule table: each rule's doc, its stable code and its class, in one row, so a code and the status it
+/// gets cannot be defined apart. Generates [`Rule`], [`Rule::ALL`], [`Rule::code`] and [`Rule::class`].
+macro_rules! rules {
+    ($($(#[$meta:meta])* $rule:ident => $code:literal, $class:ident;)*) => {
+        /// Stable, machine-readable codes for the rules a record can break. Their text form is the `code` of HTTP
+        /// errors and CLI refusals; scripts match on it, so a code is never renamed.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $($(#[$meta])* $rule,)*
+        }
+
+        impl Rule {
+            /// Every rule, in declaration order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$rule),*];
+
+            /// The stable code.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Rule::$rule => $code,)*
+                }
+            }
+
+            /// Whose fault a refusal under this rule is, and of what kind.
+            pub fn class(self) -> ErrorClass {
+                match self {
+                    $(Rule::$rule => ErrorClass::$class,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
     /// The record's encoding, size or fields are malformed.
-    Malformed,
+    Malformed => "malformed", Invalid;
     /// The record is for another ledger.
-    WrongOrigin,
+    WrongOrigin => "wrong-origin", Invalid;
     /// The signature does not verify.
-    BadSignature,
+    BadSignature => "bad-signature", Invalid;
     /// The first record of a ledger must be the authority admitting itself.
-    Genesis,
+    Genesis => "genesis", Invalid;
     /// The author is not an admitted actor.
-    UnknownAuthor,
+    UnknownAuthor => "unknown-author", Forbidden;
     /// The author's key was revoked or rotated away.
-    RevokedAuthor,
+    RevokedAuthor => "revoked-author", Forbidden;
     /// The author's roles do not permit this event kind.
-    RoleNotPermitted,
+    RoleNotPermitted => "role-not-permitted", Forbidden;
     /// A parent record does not exist in this ledger.
-    UnknownParent,
+    UnknownParent => "unknown-parent", Unprocessable;
     /// The parents do not name the current heads of the batches acted on (as git refuses a non-fast-forward).
-    StaleHead,
+    StaleHead => "stale-head", Conflict;
     /// A batch or input lot named does not exist.
-    UnknownBatch,
+    UnknownBatch => "unknown-batch", Unprocessable;
     /// An actor named does not exist or has the wrong role.
-    UnknownActor,
+    UnknownActor => "unknown-actor", Unprocessable;
     /// Two batches would get the same id.
-    BatchIdCollision,
+    BatchIdCollision => "batch-id-collision", Conflict;
     /// The event time is too far in the future, or before the batch's last event.
-    BadTime,
+    BadTime => "bad-time", Unprocessable;
     /// A withdrawal period or pre-harvest interval has not ended.
-    WithdrawalPeriod,
+    WithdrawalPeriod => "withdrawal-period", Unprocessable;
     /// A banned substance.
-    BannedSubstance,
+    BannedSubstance => "banned-substance", Unprocessable;
     /// A high-toxicity pesticide on a crop where it is forbidden.
-    HighToxicityPesticide,
+    HighToxicityPesticide => "high-toxicity-pesticide", Unprocessable;
     /// The batch or an ancestor is on hold, recalled or failed inspection.
-    BatchBlocked,
+    BatchBlocked => "batch-blocked", Unprocessable;
     /// More than is held would be shipped, sold, consumed or disposed of.
-    QuantityExceeded,
+    QuantityExceeded => "quantity-exceeded", Unprocessable;
     /// The author does not hold the batch.
-    NotHolder,
+    NotHolder => "not-holder", Forbidden;
     /// A prescription-only drug without a prescribing vet.
-    PrescriptionRequired,
+    PrescriptionRequired => "prescription-required", Unprocessable;
     /// An inspection verdict contradicts its value and limit.
-    InconsistentVerdict,
+    InconsistentVerdict => "inconsistent-verdict", Unprocessable;
     /// The event contradicts the batch's state (receiving an unknown shipment, releasing what is not held).
-    InvalidState,
+    InvalidState => "invalid-state", Unprocessable;
     /// A limit on sizes or counts.
-    LimitExceeded,
+    LimitExceeded => "limit-exceeded", Invalid;
 }
 
 impl Rule {
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Rule::Malformed => "malformed",
-            Rule::WrongOrigin => "wrong-origin",
-            Rule::BadSignature => "bad-signature",
-            Rule::Genesis => "genesis",
-            Rule::UnknownAuthor => "unknown-author",
-            Rule::RevokedAuthor => "revoked-author",
-            Rule::RoleNotPermitted => "role-not-permitted",
-            Rule::UnknownParent => "unknown-parent",
-            Rule::StaleHead => "stale-head",
-            Rule::UnknownBatch => "unknown-batch",
-            Rule::UnknownActor => "unknown-actor",
-            Rule::BatchIdCollision => "batch-id-collision",
-            Rule::BadTime => "bad-time",
-            Rule::WithdrawalPeriod => "withdrawal-period",
-            Rule::BannedSubstance => "banned-substance",
-            Rule::HighToxicityPesticide => "high-toxicity-pesticide",
-            Rule::BatchBlocked => "batch-blocked",
-            Rule::QuantityExceeded => "quantity-exceeded",
-            Rule::NotHolder => "not-holder",
-            Rule::PrescriptionRequired => "prescription-required",
-            Rule::InconsistentVerdict => "inconsistent-verdict",
-            Rule::InvalidState => "invalid-state",
-            Rule::LimitExceeded => "limit-exceeded",
-        }
+    /// The rule whose [`code`](Rule::code) is `code`: how a client reads a refusal's code back into the rule.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.code() == code)
     }
 }
 
@@ -265,19 +293,38 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable code for this error when it is the caller's fault, or `None` for internal failures.
-    pub fn code(&self) -> Option<&'static str> {
+    /// The stable code and the class of this error, in one exhaustive match so that a new kind of error cannot
+    /// be added without saying whose fault it is. Refusal-like errors take their rule's row of the rule table.
+    fn classify(&self) -> (Option<&'static str>, ErrorClass) {
+        let rule = |r: Rule| (Some(r.code()), r.class());
         match self {
-            Error::Parse(_) => Some("invalid-value"),
-            Error::Decode(_) => Some(Rule::Malformed.code()),
-            Error::Verify(VerifyError::BadSignature { .. }) => Some(Rule::BadSignature.code()),
-            Error::Verify(VerifyError::WrongOrigin { .. }) => Some(Rule::WrongOrigin.code()),
-            Error::Verify(_) => Some("verify-failed"),
-            Error::Refused(r) => Some(r.rule.code()),
-            Error::NotFound(_) => Some("not-found"),
-            Error::Checkpoint(_) => Some("invalid-checkpoint"),
-            _ => None,
+            Error::Parse(_) => (Some("invalid-value"), ErrorClass::Invalid),
+            Error::Decode(_) => rule(Rule::Malformed),
+            Error::Verify(VerifyError::BadSignature { .. }) => rule(Rule::BadSignature),
+            Error::Verify(VerifyError::WrongOrigin { .. }) => rule(Rule::WrongOrigin),
+            Error::Verify(_) => (Some("verify-failed"), ErrorClass::Invalid),
+            Error::Refused(r) => rule(r.rule),
+            Error::NotFound(_) => (Some("not-found"), ErrorClass::NotFound),
+            // A checkpoint someone gave us that is malformed, unsigned or of another tree: the caller's fault.
+            Error::Checkpoint(_) => (Some("invalid-checkpoint"), ErrorClass::Invalid),
+            Error::Storage(_)
+            | Error::Corrupt { .. }
+            | Error::CorruptKey { .. }
+            | Error::StoryMismatch(_)
+            | Error::WriterStopped
+            | Error::Io { .. } => (None, ErrorClass::Internal),
         }
+    }
+
+    /// The stable code for this error when it is the caller's fault, or `None` for internal failures (exactly
+    /// the errors of class [`ErrorClass::Internal`]).
+    pub fn code(&self) -> Option<&'static str> {
+        self.classify().0
+    }
+
+    /// Whose fault this error is, and of what kind.
+    pub fn class(&self) -> ErrorClass {
+        self.classify().1
     }
 
     /// The refusal rule, when this is one.
@@ -290,6 +337,15 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The sentence for people that goes with the code: a refusal's own message, otherwise the error's text.
+    /// The node answers it and the CLI prints it, so both say the same thing.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Refused(r) => r.message.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Shorthand for results of this crate.
@@ -298,4 +354,74 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A record id in messages: the first 12 hex digits.
 pub(crate) fn short(id: &RecordId) -> String {
     id.to_string()[..12].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every kind, each variant named in an exhaustive match so that a new kind fails to compile
+    /// here until it is added.
+    fn one_of_each() -> Vec<Error> {
+        let key = crate::SecretKey::from_seed([1; 32]).public();
+        let all = vec![
+            Error::Parse(ParseError::new("GTIN", "x", "too short")),
+            Error::Decode(DecodeError::NonCanonical),
+            Error::Verify(VerifyError::BadSignature { author: key }),
+            Error::Verify(VerifyError::WrongOrigin { expected: "a".into(), found: "b".into() }),
+            Error::Verify(VerifyError::BrokenChain { index: 3, why: "x".into() }),
+            Error::Refused(Refusal::new(Rule::StaleHead, "x")),
+            Error::NotFound("batch x".into()),
+            Error::Storage("x".into()),
+            Error::Corrupt { index: 1, why: "x".into() },
+            Error::CorruptKey { key: "b/1".into(), why: "x".into() },
+            Error::StoryMismatch("x".into()),
+            Error::WriterStopped,
+            Error::Io { context: "x".into(), source: std::io::Error::other("x") },
+            Error::Checkpoint(crate::checkpoint::CheckpointError::EmptyOrigin),
+        ];
+        for e in &all {
+            match e {
+                Error::Parse(_)
+                | Error::Decode(_)
+                | Error::Verify(_)
+                | Error::Refused(_)
+                | Error::NotFound(_)
+                | Error::Storage(_)
+                | Error::Corrupt { .. }
+                | Error::CorruptKey { .. }
+                | Error::StoryMismatch(_)
+                | Error::WriterStopped
+                | Error::Io { .. }
+                | Error::Checkpoint(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_rule_has_one_code_that_reads_back_as_the_rule() {
+        let mut seen = std::collections::HashSet::new();
+        for &r in Rule::ALL {
+            assert!(seen.insert(r.code()), "{} is used twice", r.code());
+            assert_eq!(Rule::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Rule::from_code("forbidden"), None);
+        assert_eq!(Rule::from_code("invalid-value"), None);
+    }
+
+    #[test]
+    fn an_error_has_a_code_exactly_when_it_is_the_callers_fault_and_a_rule_gives_both() {
+        for e in one_of_each() {
+            assert_eq!(e.code().is_none(), e.class() == ErrorClass::Internal, "{e:?}");
+            if let Some(rule) = e.rule() {
+                assert_eq!((e.code(), e.class()), (Some(rule.code()), rule.class()), "{e:?}");
+            }
+            if let Some(code) = e.code() {
+                assert_eq!(Rule::from_code(code), e.rule(), "{code} reads back as the error's own rule, or none");
+            }
+        }
+        assert_eq!(Error::Checkpoint(crate::checkpoint::CheckpointError::EmptyOrigin).class(), ErrorClass::Invalid);
+        assert_eq!(Error::Refused(Refusal::new(Rule::BatchBlocked, "on hold")).message(), "on hold");
+    }
 }

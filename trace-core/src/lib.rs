@@ -56,7 +56,7 @@ pub use bundle::{
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use clock::{Clock, StoryClock};
 pub use datadir::{DataDir, LedgerConfig, genesis_records, read_key_file, write_key_file};
-pub use error::{DecodeError, Error, ParseError, Refusal, Result, Rule, VerifyError};
+pub use error::{DecodeError, Error, ErrorClass, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;
 pub use ids::{BatchId, EntryHash, RecordId};
 pub use keys::{PublicKey, SecretKey, Signature};

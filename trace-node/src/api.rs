@@ -103,9 +103,11 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 pub(crate) fn body_bytes(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     b.map_err(|r| {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-body" };
-        ApiError::new(status, code, r.body_text())
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(r.body_text())
+        } else {
+            ApiError::BadBody(r.body_text())
+        }
     })
 }
 
@@ -114,7 +116,7 @@ fn path_and_query(uri: &OriginalUri) -> String {
 }
 
 fn parse_batch(s: &str) -> Result<BatchId, ApiError> {
-    s.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))
+    s.parse().map_err(|e: trace_core::ParseError| ApiError::InvalidValue(e.to_string()))
 }
 
 /// Requires a signed request from an admitted actor with one of `roles` (any when empty).
@@ -127,7 +129,7 @@ pub(crate) fn require(
     roles: &[Role],
 ) -> Result<trace_core::Actor, ApiError> {
     auth::authenticate(&node.ledger, &node.replay, headers, method.as_str(), &path_and_query(uri), body, roles)
-        .inspect_err(|e| node.metrics.refused(&e.code))
+        .inspect_err(|e| node.metrics.refused(e.code()))
 }
 
 /// A request without a body, signed by an admitted, unrevoked actor: the extractor form of [`require`] for
@@ -147,7 +149,7 @@ fn signed_parts(
     let uri = parts.extensions.get::<OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
     let pq = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned());
     auth::authenticate(&node.ledger, &node.replay, &parts.headers, parts.method.as_str(), &pq, &[], roles)
-        .inspect_err(|e| node.metrics.refused(&e.code))
+        .inspect_err(|e| node.metrics.refused(e.code()))
 }
 
 impl axum::extract::FromRequestParts<AppState> for Admitted {
@@ -195,6 +197,7 @@ pub fn app(node: AppState) -> Router {
         .fallback(fallback)
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(limit, refuse_long_bodies))
+        .layer(middleware::from_fn(crate::error::log_errors))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -206,12 +209,7 @@ pub fn app(node: AppState) -> Router {
 async fn refuse_long_bodies(State(limit): State<usize>, req: Request, next: Next) -> Response {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if let Some(len) = declared.filter(|len| *len > limit as u64) {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            format!("a body of {len} bytes; the limit is {limit}"),
-        )
-        .into_response();
+        return ApiError::PayloadTooLarge(format!("a body of {len} bytes; the limit is {limit}")).into_response();
     }
     next.run(req).await
 }
@@ -237,15 +235,13 @@ async fn json_errors(req: Request, next: Next) -> Response {
     };
     let reason = status.canonical_reason().unwrap_or("error").to_owned();
     let error = match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::new(status, "method-not-allowed", "this route does not take that method; see /openapi.json")
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload-too-large", reason),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(status, "unsupported-media-type", reason),
-        StatusCode::REQUEST_TIMEOUT => ApiError::new(status, "request-timeout", reason),
-        StatusCode::NOT_FOUND => ApiError::not_found(if text.is_empty() { reason } else { text }),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(reason),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(reason),
+        StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout(reason),
+        StatusCode::NOT_FOUND => ApiError::NotFound(if text.is_empty() { reason } else { text }),
         s if s.is_server_error() => ApiError::internal(format!("{s} without a body: {text}")),
-        _ => ApiError::new(status, "bad-request", if text.is_empty() { reason } else { text }),
+        _ => ApiError::Rejected { status, message: if text.is_empty() { reason } else { text } },
     };
     let mut out = error.into_response();
     if let Some(allow) = allow {
@@ -269,7 +265,7 @@ async fn fallback(headers: HeaderMap, uri: OriginalUri) -> Response {
         let page = scan::not_found("页面 page", uri.0.path(), "This address is not part of the ledger.");
         return (StatusCode::NOT_FOUND, Html(page)).into_response();
     }
-    ApiError::not_found(format!("no route {}; see /openapi.json", uri.0.path())).into_response()
+    ApiError::NotFound(format!("no route {}; see /openapi.json", uri.0.path())).into_response()
 }
 
 async fn home(State(node): State<AppState>) -> Html<String> {
@@ -299,11 +295,9 @@ fn media_type(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 }
 
 fn unsupported(what: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported-media-type",
-        format!("send application/json (or, for one record, application/octet-stream), not {what}"),
-    )
+    ApiError::UnsupportedMediaType(format!(
+        "send application/json (or, for one record, application/octet-stream), not {what}"
+    ))
 }
 
 /// Requires a JSON body: `application/json`, or no `Content-Type` at all.
@@ -317,12 +311,11 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 fn parse_record(headers: &HeaderMap, body: &[u8]) -> Result<Record, ApiError> {
     // An exact media type: `application/json-seq` or `application/jsonx` is not JSON to us.
     if media_type(headers)?.as_deref() == Some("application/octet-stream") {
-        return Record::decode(body)
-            .map_err(|e| ApiError::bad_request("malformed", format!("not a canonical record: {e}")));
+        return Record::decode(body).map_err(|e| malformed(format!("not a canonical record: {e}")));
     }
     require_json(headers)?;
-    let w: WireRecord = serde_json::from_slice(body).map_err(|e| ApiError::bad_request("bad-json", e.to_string()))?;
-    w.into_record().map_err(|m| ApiError::bad_request("malformed", m))
+    let w: WireRecord = serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))?;
+    w.into_record().map_err(malformed)
 }
 
 async fn submit(
@@ -334,7 +327,7 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     let body = body_bytes(body)?;
     require(&node, &headers, &method, &uri, &body, &[])?;
-    let record = parse_record(&headers, &body).inspect_err(|e| node.metrics.refused(&e.code))?;
+    let record = parse_record(&headers, &body).inspect_err(|e| node.metrics.refused(e.code()))?;
     let n = node.clone();
     let out = blocking(move || {
         let a = n.ledger.append(record).map_err(ApiError::from)?;
@@ -349,7 +342,7 @@ async fn submit(
             Ok((status, Json(SubmitOk::from_appended(&a, node.ledger.size()))).into_response())
         }
         Err(e) => {
-            node.metrics.refused(&e.code);
+            node.metrics.refused(e.code());
             Err(e)
         }
     }
@@ -364,15 +357,10 @@ async fn submit_bulk(
 ) -> Result<Json<BulkResponse>, ApiError> {
     let body = body_bytes(body)?;
     require(&node, &headers, &method, &uri, &body, &[])?;
-    require_json(&headers).inspect_err(|e| node.metrics.refused(&e.code))?;
-    let bulk: BulkSubmit =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("bad-json", e.to_string()))?;
+    require_json(&headers).inspect_err(|e| node.metrics.refused(e.code()))?;
+    let bulk: BulkSubmit = serde_json::from_slice(&body).map_err(|e| ApiError::BadJson(e.to_string()))?;
     if bulk.records.len() > node.limits.max_bulk {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-many-records",
-            format!("{} records; at most {} per call", bulk.records.len(), node.limits.max_bulk),
-        ));
+        return Err(ApiError::TooManyRecords { sent: bulk.records.len(), max: node.limits.max_bulk });
     }
     let mut results: Vec<Option<BulkResult>> = Vec::with_capacity(bulk.records.len());
     let mut records = Vec::new();
@@ -382,9 +370,7 @@ async fn submit_bulk(
                 results.push(None);
                 records.push(r);
             }
-            Err(m) => results.push(Some(BulkResult::Err {
-                error: ErrorBody { code: "malformed".into(), message: format!("record {i}: {m}") },
-            })),
+            Err(m) => results.push(Some(BulkResult::Err { error: malformed(format!("record {i}: {m}")).body() })),
         }
     }
     let n = node.clone();
@@ -410,14 +396,29 @@ async fn submit_bulk(
                 }
                 Some(Err(e)) => {
                     let e = ApiError::from(e);
-                    node.metrics.refused(&e.code);
-                    BulkResult::Err { error: ErrorBody { code: e.code, message: e.message } }
+                    node.metrics.refused(e.code());
+                    bulk_error(e)
                 }
-                None => BulkResult::Err { error: ErrorBody { code: "internal".into(), message: "no outcome".into() } },
+                None => bulk_error(ApiError::internal("the ledger gave no outcome for a bulk record")),
             },
         })
         .collect();
     Ok(Json(BulkResponse { results, tree_size: size }))
+}
+
+/// One record's error inside a bulk answer. The answer is a 200, which [`crate::error::log_errors`] does not
+/// log, so a 5xx-class error is logged here with its cause; the caller gets the generic message either way.
+fn bulk_error(e: ApiError) -> BulkResult {
+    if e.status().is_server_error() {
+        tracing::error!(code = e.code(), cause = %e, "internal error in a bulk submission");
+    }
+    BulkResult::Err { error: e.body() }
+}
+
+/// A record whose wire form the node cannot read: refused under [`Rule::Malformed`], as core refuses bytes
+/// that do not decode.
+fn malformed(message: impl Into<String>) -> ApiError {
+    ApiError::Refused(trace_core::Refusal::new(trace_core::Rule::Malformed, message))
 }
 
 async fn record(
@@ -425,8 +426,7 @@ async fn record(
     Path(id): Path<String>,
     _: Admitted,
 ) -> Result<Json<EntryView>, ApiError> {
-    let id: RecordId =
-        id.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))?;
+    let id: RecordId = id.parse().map_err(|e: trace_core::ParseError| ApiError::InvalidValue(e.to_string()))?;
     blocking(move || Ok(Json(EntryView::from(&node.ledger.record_view(&id)?)))).await
 }
 
@@ -490,7 +490,7 @@ async fn late_entries(
     page: Result<Query<Page>, QueryRejection>,
     _: Regulator,
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
-    let Query(page) = page.map_err(|e| ApiError::bad_request("invalid-value", e.body_text()))?;
+    let Query(page) = page.map_err(|e| ApiError::InvalidValue(e.body_text()))?;
     let limit = page.limit.unwrap_or(100).min(1000);
     blocking(move || Ok(Json(list(&node.ledger.late_entry_views(page.from.unwrap_or(0), limit)?)))).await
 }
@@ -516,7 +516,7 @@ fn scan_cached(node: &Node, id: BatchId, html: bool) -> Result<crate::cache::Cac
             return Ok(c);
         }
     }
-    let state = node.ledger.batch(id)?.ok_or_else(|| ApiError::not_found(format!("batch {id} not found")))?;
+    let state = node.ledger.batch(id)?.ok_or_else(|| ApiError::NotFound(format!("batch {id} not found")))?;
     let summary = node.ledger.summary_at(id, now)?;
     let json = serde_json::to_vec(&Summary::from(&summary)).map_err(ApiError::internal)?;
     let page = if html {
@@ -574,7 +574,7 @@ fn scan_answer(
             let page = scan::not_found(what, input, "");
             return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
         }
-        return Err(ApiError::not_found(format!("{what} {input} not found")));
+        return Err(ApiError::NotFound(format!("{what} {input} not found")));
     }
     let Some(id) = id else { unreachable!("a state was found, so an id was given") };
     let cached = scan_cached(node, id, html)?;

@@ -15,10 +15,10 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use trace_core::{Actor, PublicKey, Role, SecretKey, Signature, Time, encoding};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, AuthFailure};
 
 /// Header naming the signing key.
 pub const KEY_HEADER: &str = "x-trace-key";
@@ -133,13 +133,13 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, ApiError> {
     headers
         .get(name)
         .ok_or_else(|| {
-            ApiError::unauthorized(
-                "unauthenticated",
+            unauthorized(
+                AuthFailure::Unauthenticated,
                 format!("this route needs a signed request: missing {name} (see docs/api.md)"),
             )
         })?
         .to_str()
-        .map_err(|_| ApiError::unauthorized("bad-request-signature", format!("{name} is not ASCII")))
+        .map_err(|_| unauthorized(AuthFailure::BadRequestSignature, format!("{name} is not ASCII")))
 }
 
 /// Checks a signed request and returns the admitted, unrevoked actor who signed it, which must hold one of
@@ -155,23 +155,23 @@ pub fn authenticate(
 ) -> Result<Actor, ApiError> {
     let key: PublicKey = header(headers, KEY_HEADER)?
         .parse()
-        .map_err(|e| ApiError::unauthorized("bad-request-signature", format!("{KEY_HEADER}: {e}")))?;
+        .map_err(|e| unauthorized(AuthFailure::BadRequestSignature, format!("{KEY_HEADER}: {e}")))?;
     let time: u64 = header(headers, TIME_HEADER)?.parse().map_err(|_| {
-        ApiError::unauthorized("bad-request-signature", format!("{TIME_HEADER} must be unix milliseconds"))
+        unauthorized(AuthFailure::BadRequestSignature, format!("{TIME_HEADER} must be unix milliseconds"))
     })?;
     let sig: Signature = header(headers, SIGNATURE_HEADER)?
         .parse()
-        .map_err(|e| ApiError::unauthorized("bad-request-signature", format!("{SIGNATURE_HEADER}: {e}")))?;
+        .map_err(|e| unauthorized(AuthFailure::BadRequestSignature, format!("{SIGNATURE_HEADER}: {e}")))?;
     let now = Time::now().0;
     if time.abs_diff(now) > WINDOW_MS {
-        return Err(ApiError::unauthorized(
-            "request-expired",
+        return Err(unauthorized(
+            AuthFailure::RequestExpired,
             format!("request time {time} is more than 5 minutes from the node's clock {now}; check your clock"),
         ));
     }
     if time < replay.started {
-        return Err(ApiError::unauthorized(
-            "request-before-start",
+        return Err(unauthorized(
+            AuthFailure::RequestBeforeStart,
             format!(
                 "request time {time} is before the node started ({}); a restarted node cannot tell a replay, so \
                  sign the request afresh",
@@ -180,40 +180,41 @@ pub fn authenticate(
         ));
     }
     key.verify_strict(&encoding::request_signed_bytes(method, path_and_query, time, body), &sig)
-        .map_err(|_| ApiError::unauthorized("bad-request-signature", "request signature does not verify"))?;
+        .map_err(|_| unauthorized(AuthFailure::BadRequestSignature, "request signature does not verify"))?;
     let actor = ledger
         .actor(&key)
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::forbidden(format!("key {} is not an admitted actor of this ledger", key.short())))?;
+        .map_err(ApiError::from)?
+        .ok_or_else(|| ApiError::Forbidden(format!("key {} is not an admitted actor of this ledger", key.short())))?;
     if !actor.active() {
-        return Err(ApiError::forbidden(format!("key of {} is revoked", actor.name)));
+        return Err(ApiError::Forbidden(format!("key of {} is revoked", actor.name)));
     }
     if !roles.is_empty() && !roles.iter().any(|r| actor.has(*r)) {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        return Err(ApiError::forbidden(format!("this route needs one of the roles [{}]", names.join(", "))));
+        return Err(ApiError::Forbidden(format!("this route needs one of the roles [{}]", names.join(", "))));
     }
     match replay.first_use(&key, &sig, now, time + WINDOW_MS) {
         Ok(()) => {}
         Err(Refusal::Replayed) => {
-            return Err(ApiError::unauthorized(
-                "replayed-request",
+            return Err(unauthorized(
+                AuthFailure::ReplayedRequest,
                 "this request signature was already used; sign each request afresh",
             ));
         }
         Err(Refusal::KeyFull) => {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-requests",
-                format!("key {} has too many requests in the last 5 minutes; retry later", key.short()),
-            ));
+            return Err(ApiError::TooManyRequests(format!(
+                "key {} has too many requests in the last 5 minutes; retry later",
+                key.short()
+            )));
         }
         Err(Refusal::Full) => {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-requests",
-                "the node has too many signed requests in the last 5 minutes; retry later",
+            return Err(ApiError::TooManyRequests(
+                "the node has too many signed requests in the last 5 minutes; retry later".into(),
             ));
         }
     }
     Ok(actor)
+}
+
+fn unauthorized(why: AuthFailure, message: impl Into<String>) -> ApiError {
+    ApiError::Unauthorized { why, message: message.into() }
 }

@@ -25,14 +25,13 @@ struct ExportQuery {
 }
 
 fn parse(q: Result<Query<HashMap<String, String>>, QueryRejection>) -> Result<ExportQuery, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request("invalid-value", e.body_text()))?;
-    let lot = q.get("lot").ok_or_else(|| ApiError::bad_request("invalid-value", "lot= is required"))?;
-    let lot: BatchId =
-        lot.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))?;
+    let Query(q) = q.map_err(|e| ApiError::InvalidValue(e.body_text()))?;
+    let lot = q.get("lot").ok_or_else(|| ApiError::InvalidValue("lot= is required".into()))?;
+    let lot: BatchId = lot.parse().map_err(|e: trace_core::ParseError| ApiError::InvalidValue(e.to_string()))?;
     let time = |k: &str, default: Time| -> Result<Time, ApiError> {
         match q.get(k) {
             None => Ok(default),
-            Some(v) => Time::parse_human(v).map_err(|e| ApiError::bad_request("invalid-value", format!("{k}: {e}"))),
+            Some(v) => Time::parse_human(v).map_err(|e| ApiError::InvalidValue(format!("{k}: {e}"))),
         }
     };
     Ok(ExportQuery { lot, from: time("from", Time(0))?, to: time("to", Time(u64::MAX))? })
@@ -47,7 +46,7 @@ pub(crate) async fn fsma_csv(
     let q = parse(q)?;
     let csv = blocking(move || {
         if node.ledger.batch(q.lot)?.is_none() {
-            return Err(ApiError::not_found(format!("batch {} not found", q.lot)));
+            return Err(ApiError::NotFound(format!("batch {} not found", q.lot)));
         }
         Ok(trace_core::fsma::export_csv(&node.ledger, q.lot, q.from, q.to)?)
     })

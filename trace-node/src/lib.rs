@@ -19,7 +19,7 @@ mod serve;
 pub mod wire;
 
 pub use api::{AppState, Limits, Node, app};
-pub use error::{ApiError, rule_status};
+pub use error::{ApiError, AuthFailure, INTERNAL_MESSAGE, class_status};
 pub use log::{CHECKPOINT_INTERVAL, Checkpoints, MAX_ENTRIES_PER_CALL, SignedHead};
 pub use metrics::Metrics;
 pub use serve::{serve, shutdown_signal};

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use trace_core::merkle::{Hash, NodeSource};
@@ -110,7 +110,9 @@ impl Checkpoints {
             return Ok(l);
         }
         let signer = self.signer.as_ref().map_err(ApiError::internal)?;
-        let cp = Checkpoint::of_ledger(ledger, size)?;
+        // The node's own checkpoint: core classes a bad checkpoint as the caller's fault, but here there is no
+        // caller to blame, so any failure (storage, or an origin core cannot put in a note) is internal.
+        let cp = Checkpoint::of_ledger(ledger, size).map_err(ApiError::internal)?;
         let head = Arc::new(SignedHead { size, root: *cp.root(), note: cp.sign(signer).to_string() });
         match self.latest.write() {
             Ok(mut g) => *g = Some(head.clone()),
@@ -149,23 +151,21 @@ impl Checkpoints {
     ) -> Result<(u64, usize), ApiError> {
         let log_key = self.verifier_key()?;
         if witness.key_type() != NoteKeyType::CosignatureV1 {
-            return Err(ApiError::bad_request("invalid-value", format!("{witness} is not a cosignature/v1 key")));
+            return Err(ApiError::InvalidValue(format!("{witness} is not a cosignature/v1 key")));
         }
-        let signed = SignedCheckpoint::open(note.as_bytes(), log_key).map_err(|e| {
-            ApiError::bad_request("bad-checkpoint", format!("not a checkpoint signed by this log: {e}"))
-        })?;
+        let signed = SignedCheckpoint::open(note.as_bytes(), log_key)
+            .map_err(|e| ApiError::BadCheckpoint(format!("not a checkpoint signed by this log: {e}")))?;
         let cp = signed.checkpoint();
         let ours = cp.origin() == ledger.origin().as_str()
             && cp.size() <= ledger.size()
             && ledger.root_at(cp.size()).map(|r| &r == cp.root()).unwrap_or(false);
         if !ours {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "unknown-checkpoint",
-                format!("the checkpoint of size {} is not this ledger's tree", cp.size()),
-            ));
+            return Err(ApiError::UnknownCheckpoint(format!(
+                "the checkpoint of size {} is not this ledger's tree",
+                cp.size()
+            )));
         }
-        let bad = |why: String| ApiError::bad_request("bad-cosignature", why);
+        let bad = ApiError::BadCosignature;
         let sig = NoteSignature::parse_line(line).map_err(|e| bad(format!("cosignature line: {e}")))?;
         if sig.name() != witness.name() || sig.key_id() != witness.key_id() {
             return Err(bad(format!("the cosignature line is not by {witness}")));
@@ -177,22 +177,17 @@ impl Checkpoints {
         // line made over other text (other signature lines, extension lines) would be served where it does not
         // verify.
         let head = lock(&self.signed).get(&cp.size()).cloned().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "unknown-checkpoint",
-                format!("this node has not signed a checkpoint of size {} lately; cosign the current one", cp.size()),
-            )
+            ApiError::UnknownCheckpoint(format!(
+                "this node has not signed a checkpoint of size {} lately; cosign the current one",
+                cp.size()
+            ))
         })?;
         if head.note != note {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "checkpoint-mismatch",
-                format!(
-                    "the note is not byte-identical to the checkpoint of size {} this node signed; cosign the note \
+            return Err(ApiError::CheckpointMismatch(format!(
+                "the note is not byte-identical to the checkpoint of size {} this node signed; cosign the note \
                      exactly as GET /v1/checkpoint serves it",
-                    cp.size()
-                ),
-            ));
+                cp.size()
+            )));
         }
         let fresh = Note::parse(head.note.as_bytes()).map_err(ApiError::internal)?;
         let mut cosigned = lock(&self.cosigned);
@@ -252,8 +247,10 @@ async fn checkpoint(State(node): State<AppState>) -> Result<Response, ApiError> 
 }
 
 async fn witnessed(State(node): State<AppState>) -> Result<Response, ApiError> {
-    let note =
-        node.checkpoints.witnessed().ok_or_else(|| ApiError::not_found("no witness has cosigned a checkpoint yet"))?;
+    let note = node
+        .checkpoints
+        .witnessed()
+        .ok_or_else(|| ApiError::NotFound("no witness has cosigned a checkpoint yet".into()))?;
     Ok(text(note))
 }
 
@@ -271,15 +268,13 @@ async fn cosign(
     let body = body_bytes(body)?;
     require(&node, &headers, &method, &uri, &body, &[Role::Regulator])?;
     let refused = |e: ApiError| {
-        node.metrics.refused(&e.code);
+        node.metrics.refused(e.code());
         e
     };
     let req: CosignatureSubmit =
-        serde_json::from_slice(&body).map_err(|e| refused(ApiError::bad_request("bad-json", e.to_string())))?;
-    let witness: VerifierKey = req
-        .witness_key
-        .parse()
-        .map_err(|e| refused(ApiError::bad_request("invalid-value", format!("witness_key: {e}"))))?;
+        serde_json::from_slice(&body).map_err(|e| refused(ApiError::BadJson(e.to_string())))?;
+    let witness: VerifierKey =
+        req.witness_key.parse().map_err(|e| refused(ApiError::InvalidValue(format!("witness_key: {e}"))))?;
     let n = node.clone();
     let (size, witnesses) =
         blocking(move || n.checkpoints.add_cosignature(&n.ledger, &req.note, &witness, &req.cosignature))
@@ -294,20 +289,21 @@ type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 fn param(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
     match q.get(name) {
         None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            ApiError::bad_request("invalid-value", format!("{name}={v:?} is not a non-negative decimal number"))
-        }),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::InvalidValue(format!("{name}={v:?} is not a non-negative decimal number"))),
     }
 }
 
 fn params(p: Params) -> Result<HashMap<String, String>, ApiError> {
-    p.map(|Query(q)| q).map_err(|e| ApiError::bad_request("invalid-value", e.body_text()))
+    p.map(|Query(q)| q).map_err(|e| ApiError::InvalidValue(e.body_text()))
 }
 
 /// A tree size a proof may be asked for: at most the log's size.
 fn check_size(ledger: &Ledger, size: u64) -> Result<(), ApiError> {
     if size > ledger.size() {
-        return Err(ApiError::not_found(format!("tree size {size}; the log has {} entries", ledger.size())));
+        return Err(ApiError::NotFound(format!("tree size {size}; the log has {} entries", ledger.size())));
     }
     Ok(())
 }
@@ -327,19 +323,15 @@ async fn inclusion(State(node): State<AppState>, q: Params) -> Result<Response, 
         let (index, id) = match (param(&q, "index")?, q.get("id")) {
             (Some(i), None) => (i, None),
             (None, Some(id)) => {
-                let id: RecordId = id
-                    .parse()
-                    .map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", format!("id: {e}")))?;
-                let i = node.ledger.index_of(&id)?.ok_or_else(|| ApiError::not_found(format!("record {id}")))?;
+                let id: RecordId =
+                    id.parse().map_err(|e: trace_core::ParseError| ApiError::InvalidValue(format!("id: {e}")))?;
+                let i = node.ledger.index_of(&id)?.ok_or_else(|| ApiError::NotFound(format!("record {id}")))?;
                 (i, Some(id))
             }
-            _ => return Err(ApiError::bad_request("invalid-value", "give exactly one of index= and id=")),
+            _ => return Err(ApiError::InvalidValue("give exactly one of index= and id=".into())),
         };
         if index >= size {
-            return Err(ApiError::bad_request(
-                "invalid-value",
-                format!("entry {index} is not in a tree of size {size}"),
-            ));
+            return Err(ApiError::InvalidValue(format!("entry {index} is not in a tree of size {size}")));
         }
         let proof = node.ledger.inclusion_proof(index, size)?;
         let leaf_hash = node.ledger.nodes().node(0, index)?;
@@ -358,13 +350,13 @@ async fn inclusion(State(node): State<AppState>, q: Params) -> Result<Response, 
 async fn consistency(State(node): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let q = params(q)?;
     blocking(move || {
-        let old = param(&q, "old")?.ok_or_else(|| ApiError::bad_request("invalid-value", "old= is required"))?;
+        let old = param(&q, "old")?.ok_or_else(|| ApiError::InvalidValue("old= is required".into()))?;
         let new = match param(&q, "new")? {
             Some(n) => n,
             None => node.current()?.size,
         };
         if old > new {
-            return Err(ApiError::bad_request("invalid-value", format!("old={old} is larger than new={new}")));
+            return Err(ApiError::InvalidValue(format!("old={old} is larger than new={new}")));
         }
         check_size(&node.ledger, new)?;
         let proof = node.ledger.consistency_proof(old, new)?;
@@ -374,8 +366,7 @@ async fn consistency(State(node): State<AppState>, q: Params) -> Result<Response
 }
 
 async fn batch_proofs(State(node): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: BatchId =
-        id.parse().map_err(|e: trace_core::ParseError| ApiError::bad_request("invalid-value", e.to_string()))?;
+    let id: BatchId = id.parse().map_err(|e: trace_core::ParseError| ApiError::InvalidValue(e.to_string()))?;
     blocking(move || {
         let summary = node.ledger.summary(id)?;
         // The records the summary shows, and those its warnings stand on (a lot's recall is not in the
@@ -433,8 +424,7 @@ async fn tile(
     uri: OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let tile =
-        Tile::parse(&format!("tile/{path}")).map_err(|e| ApiError::bad_request("invalid-value", e.to_string()))?;
+    let tile = Tile::parse(&format!("tile/{path}")).map_err(|e| ApiError::InvalidValue(e.to_string()))?;
     if tile.kind() == TileKind::Entries {
         // Entry bundles carry whole records: the same access as /v1/entries.
         require(&node, &headers, &method, &uri, &[], &[])?;
@@ -442,7 +432,7 @@ async fn tile(
     blocking(move || {
         let size = node.current()?.size;
         if !tile.is_within(size) {
-            return Err(ApiError::not_found(format!("{tile} is not within the checkpoint's tree of size {size}")));
+            return Err(ApiError::NotFound(format!("{tile} is not within the checkpoint's tree of size {size}")));
         }
         let bytes = trace_core::read_tile(&node.ledger, &tile, size)?;
         // A full tile never changes; a partial one is replaced by a wider one as the log grows.

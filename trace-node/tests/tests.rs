@@ -4,6 +4,7 @@
 
 mod api;
 mod common;
+mod errors;
 mod log;
 mod openapi;
 mod scan;
