@@ -96,7 +96,7 @@ fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> anyhow::Resul
 
 /// `trace export --bundle FILE`: locally, signs a checkpoint of the whole ledger with the data directory's
 /// log key (acting as the operator) and writes the bundle; against a node, streams `/v1/export/bundle`.
-pub fn export(ctx: &mut Ctx, bundle: Option<PathBuf>) -> anyhow::Result<()> {
+pub(crate) fn export(ctx: &mut Ctx, bundle: Option<PathBuf>) -> anyhow::Result<()> {
     let Some(path) = bundle else {
         bail!("say what to export: --bundle FILE (the audit bundle of every log entry)");
     };
@@ -157,7 +157,7 @@ fn indent(text: &str) -> String {
 }
 
 /// `trace verify FILE`: checks a bundle offline; exits 4 naming the first failure.
-pub fn verify(json: bool, file: &Path, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
+pub(crate) fn verify(json: bool, file: &Path, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
     let f = fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::with_capacity(
@@ -278,7 +278,7 @@ fn audit_failed(json: bool, e: AuditError) -> anyhow::Error {
 }
 
 /// `trace audit --node URL --state DIR`: one step of a regulator's monitor.
-pub fn audit(ctx: &mut Ctx, state: &Path, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
+pub(crate) fn audit(ctx: &mut Ctx, state: &Path, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
     let json = ctx.global.json;
     let client = node_client(ctx, "trace audit", false)?;
     let note = client.get_text("/v1/checkpoint", "text/plain")?;
@@ -380,7 +380,12 @@ fn witness_failed(json: bool, e: WitnessError) -> anyhow::Error {
 /// `trace witness --node URL --state DIR --key FILE`: checks the node's checkpoint against the last one this
 /// witness cosigned (signature under the pinned log key, consistency proof, no going back, no second root for
 /// one size) with core [`Witness`], cosigns it and posts the cosignature to the node.
-pub fn witness(ctx: &mut Ctx, state: &Path, name: Option<String>, log_key: Option<VerifierKey>) -> anyhow::Result<()> {
+pub(crate) fn witness(
+    ctx: &mut Ctx,
+    state: &Path,
+    name: Option<String>,
+    log_key: Option<VerifierKey>,
+) -> anyhow::Result<()> {
     let json = ctx.global.json;
     let key = ctx.key()?;
     let client = node_client(ctx, "trace witness", true)?;

@@ -406,7 +406,7 @@ fn a_failed_first_witness_run_pins_no_key() {
     };
     let auth = DataDir::authority_key_path(&data);
     let state = dir.path().join("witness");
-    let pin = state.join(trace_cli::verify::WITNESS_LOG_KEY_FILE);
+    let pin = state.join(trace_cli::WITNESS_LOG_KEY_FILE);
     let witness = |node: &trace_tests::RunningNode, extra: &[&str]| {
         let base = node.base();
         let mut args = vec!["witness", "--node", &base, "--state", p(&state), "--key", p(&auth)];
