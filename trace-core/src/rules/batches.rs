@@ -1,0 +1,149 @@
+//! Batches and lots coming into being: registrations and transforms.
+//!
+//! Invariants kept here:
+//! - a batch id, derived from the record that creates it and its output position, names one batch (a collision
+//!   is refused, never overwritten);
+//! - a GTIN and lot, and a vet-drug package code, name at most one batch or lot;
+//! - a transform's outputs carry every withdrawal of its inputs, and are linked to each input in the lineage.
+
+use super::*;
+
+impl Ctx<'_, '_> {
+    pub(super) fn new_batch(&mut self, output: u32, kind: BatchKind, quantity: Quantity) -> Result<BatchState, Error> {
+        let id = BatchId::derive(&self.id, output);
+        if self.ov.batch(id)?.is_some() {
+            return refuse(
+                Rule::BatchIdCollision,
+                format!("batch id {id} is taken; change the record (its time) and sign again"),
+            );
+        }
+        let zero = Quantity { milli: 0, unit: quantity.unit };
+        Ok(BatchState {
+            id,
+            kind,
+            created_by: self.id,
+            registrant: self.author,
+            created_at: self.time,
+            initial: quantity,
+            head: self.id,
+            last_time: self.time,
+            holdings: vec![Holding { holder: self.author, quantity }],
+            in_transit: Vec::new(),
+            sold: zero,
+            consumed: zero,
+            disposed: zero,
+            withdrawals: Vec::new(),
+            blocks: Vec::new(),
+        })
+    }
+
+    pub(super) fn save_new(&mut self, b: &BatchState) {
+        self.ov.mark(schema::history(b.id, self.index));
+        self.ov.put_batch(b);
+        if let BatchKind::Produce { gtin: Some(g), lot: Some(l), .. } = &b.kind {
+            self.ov.put(schema::gtin_lot(g.as_str(), l.as_str()), schema::u64_value(b.id.value()));
+        }
+    }
+
+    pub(super) fn batch_registered(&mut self, e: &BatchRegistered) -> Result<BatchId, Error> {
+        if let (Some(g), Some(l)) = (&e.gtin, &e.lot) {
+            self.gtin_lot_free(g.as_str(), l.as_str())?;
+        }
+        let kind = BatchKind::Produce {
+            product: e.product.clone(),
+            class: e.class,
+            commissioning: Some(e.commissioning),
+            gtin: e.gtin.clone(),
+            lot: e.lot.clone(),
+            place: e.place.clone(),
+        };
+        let b = self.new_batch(0, kind, e.quantity)?;
+        self.save_new(&b);
+        Ok(b.id)
+    }
+
+    pub(super) fn gtin_lot_free(&self, gtin: &str, lot: &str) -> Result<(), Error> {
+        let key = schema::gtin_lot(gtin, lot);
+        if let Some(v) = self.ov.get(&key)? {
+            let other = schema::read_u64_value(&key, &v)?;
+            let other = BatchId::from_value(other).map_or_else(|| other.to_string(), |b| b.to_string());
+            return refuse(Rule::InvalidState, format!("GTIN {gtin} lot {lot} is already batch {other}"));
+        }
+        Ok(())
+    }
+
+    pub(super) fn input_lot_registered(&mut self, e: &InputLotRegistered) -> Result<BatchId, Error> {
+        if let Some((s, b)) = self.first_banned(&e.active_substances)? {
+            return refuse(
+                Rule::BannedSubstance,
+                format!("{} contains {s}, which matches banned substance '{b}'", e.name),
+            );
+        }
+        if e.kind == InputKind::Pesticide && e.prescription_only {
+            return refuse(Rule::Malformed, "prescription-only applies to vet drugs, not pesticides");
+        }
+        let mut seen = BTreeSet::new();
+        for c in &e.vet_drug_codes {
+            if !seen.insert(c.as_str()) {
+                return refuse(Rule::Malformed, format!("vet-drug code {c} is listed twice"));
+            }
+            let key = schema::vet_drug_code(c.as_str());
+            if let Some(v) = self.ov.get(&key)? {
+                let other = schema::read_u64_value(&key, &v)?;
+                let other = BatchId::from_value(other).map_or_else(|| other.to_string(), |b| b.to_string());
+                return refuse(Rule::InvalidState, format!("vet-drug code {c} already belongs to lot {other}"));
+            }
+        }
+        let b = self.new_batch(0, BatchKind::Input(e.clone()), e.quantity)?;
+        for c in &e.vet_drug_codes {
+            self.ov.put(schema::vet_drug_code(c.as_str()), schema::u64_value(b.id.value()));
+        }
+        self.save_new(&b);
+        Ok(b.id)
+    }
+
+    pub(super) fn transformed(&mut self, inputs: &mut [BatchState], e: &Transformed) -> Result<Vec<BatchId>, Error> {
+        let what = match e.process {
+            crate::event::Process::Slaughter => "slaughtered",
+            crate::event::Process::Harvest => "harvested",
+            _ => "transformed",
+        };
+        let mut withdrawals = Vec::new();
+        for (b, i) in inputs.iter_mut().zip(&e.inputs) {
+            self.ensure_movable(b, what)?;
+            self.ensure_withdrawal_over(b, what)?;
+            self.take_from_holder(b, i.quantity, "use")?;
+            b.consumed = b.consumed.checked_add(i.quantity).unwrap_or(b.consumed);
+            for w in &b.withdrawals {
+                // A batch reached along two paths (a diamond of transforms) would otherwise carry the same
+                // treatment twice, and chains of transforms would grow the list without bound.
+                if !withdrawals.contains(w) {
+                    withdrawals.push(w.clone());
+                }
+            }
+        }
+        let mut created = Vec::with_capacity(e.outputs.len());
+        for (n, o) in e.outputs.iter().enumerate() {
+            if let (Some(g), Some(l)) = (&o.gtin, &o.lot) {
+                self.gtin_lot_free(g.as_str(), l.as_str())?;
+            }
+            let kind = BatchKind::Produce {
+                product: o.product.clone(),
+                class: o.class,
+                commissioning: None,
+                gtin: o.gtin.clone(),
+                lot: o.lot.clone(),
+                place: e.place.clone(),
+            };
+            let output = u32::try_from(n).unwrap_or(u32::MAX);
+            let mut out = self.new_batch(output, kind, o.quantity)?;
+            out.withdrawals = withdrawals.clone();
+            for b in inputs.iter() {
+                self.link(b.id, out.id);
+            }
+            self.save_new(&out);
+            created.push(out.id);
+        }
+        Ok(created)
+    }
+}

@@ -1,0 +1,84 @@
+//! Movement and blocks: holds, recalls and failed inspections stop a batch and everything made from it.
+//!
+//! Invariants kept here:
+//! - a block on a batch reaches every descendant, present and future (transforms copy blocks through lineage);
+//! - nothing blocked moves: it is not shipped, sold, applied, certified or transformed;
+//! - a release lifts only the batch's own holds, never a recall.
+
+use super::*;
+
+impl Ctx<'_, '_> {
+    /// Records a lineage edge from `parent` to `child`.
+    pub(super) fn link(&mut self, parent: BatchId, child: BatchId) {
+        self.ov.mark(schema::child_edge(parent, child));
+        self.ov.mark(schema::parent_edge(child, parent));
+    }
+
+    pub(super) fn ensure_movable(&self, b: &BatchState, what: &str) -> Result<(), Error> {
+        if let Some(block) = b.blocks.iter().max_by_key(|x| x.kind == BlockKind::Recalled) {
+            let how = match block.kind {
+                BlockKind::Held => "on hold",
+                BlockKind::FailedInspection => "held after a failed inspection",
+                BlockKind::Recalled => "recalled",
+            };
+            let via = if block.source == b.id { String::new() } else { format!(" through ancestor {}", block.source) };
+            return refuse(
+                Rule::BatchBlocked,
+                format!("{} is {how}{via} since {} ({}); it cannot be {what}", b.label(), block.time, block.reason),
+            );
+        }
+        Ok(())
+    }
+
+    /// Places a block on `b` and every descendant.
+    pub(super) fn block(&mut self, b: &mut BatchState, kind: BlockKind, reason: &str) -> Result<(), Error> {
+        if kind == BlockKind::Recalled && b.blocks.iter().any(|x| x.kind == BlockKind::Recalled && x.source == b.id) {
+            return refuse(Rule::InvalidState, format!("{} is already recalled", b.id));
+        }
+        let block = Block { kind, source: b.id, record: self.id, reason: reason.to_owned(), time: self.time };
+        b.blocks.push(block.clone());
+        let root = b.id;
+        self.for_each_descendant(root, |d| d.blocks.push(block.clone()))
+    }
+
+    pub(super) fn released(&mut self, b: &mut BatchState, e: &Released) -> Result<(), Error> {
+        let _ = e;
+        let liftable = |x: &Block| x.source == b.id && x.kind != BlockKind::Recalled;
+        if !b.blocks.iter().any(liftable) {
+            return refuse(
+                Rule::InvalidState,
+                format!("{} has no hold of its own to release (recalls are final)", b.label()),
+            );
+        }
+        let root = b.id;
+        let lift =
+            move |blocks: &mut Vec<Block>| blocks.retain(|x| !(x.source == root && x.kind != BlockKind::Recalled));
+        lift(&mut b.blocks);
+        self.for_each_descendant(root, |d| lift(&mut d.blocks))
+    }
+
+    /// Runs `f` on every descendant of `root` (not `root` itself) and saves it. Visits each once.
+    pub(super) fn for_each_descendant(
+        &mut self,
+        root: BatchId,
+        mut f: impl FnMut(&mut BatchState),
+    ) -> Result<(), Error> {
+        let mut seen = BTreeSet::from([root]);
+        let mut queue = VecDeque::from([root]);
+        while let Some(id) = queue.pop_front() {
+            for (k, _) in self.ov.scan_prefix(&schema::children_prefix(id))? {
+                let Some(child) = BatchId::from_value(schema::tail_u64(&k)?) else { continue };
+                if !seen.insert(child) {
+                    continue;
+                }
+                let Some(mut d) = self.ov.batch(child)? else {
+                    return Err(schema::corrupt(&k, format!("lineage edge to missing batch {child}")));
+                };
+                f(&mut d);
+                self.ov.put_batch(&d);
+                queue.push_back(child);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! Custody: who holds what, shipments in transit and their receipt.
+//!
+//! Invariants kept here:
+//! - only a holder moves goods, and only as much as it holds (under its current key or one it rotated away from);
+//! - a shipment goes to an active actor that can record its receipt, carried by a transporter if by anyone;
+//! - a shipment is received once, by its addressee; refused goods go back to the shipper.
+
+use super::*;
+
+impl Ctx<'_, '_> {
+    /// Whether `key` is the author's key now or one it rotated away from.
+    pub(super) fn is_me(&self, key: &PublicKey) -> bool {
+        self.me.contains(key)
+    }
+
+    /// Whether the author holds any of `b`, under any of its keys.
+    pub(super) fn holds(&self, b: &BatchState) -> bool {
+        b.holdings.iter().any(|h| self.is_me(&h.holder) && !h.quantity.is_zero())
+    }
+
+    pub(super) fn take_from_holder(&self, b: &mut BatchState, q: Quantity, what: &str) -> Result<(), Error> {
+        let label = b.label();
+        // What the author holds under keys it has since rotated away from is its own: fold it into the
+        // holding under its current key before taking from it.
+        let (old, mut kept): (Vec<Holding>, Vec<Holding>) =
+            b.holdings.drain(..).partition(|h| h.holder != self.author && self.is_me(&h.holder));
+        for h in old {
+            add_holding_to(&mut kept, self.author, h.quantity)?;
+        }
+        b.holdings = kept;
+        let Some(h) = b.holdings.iter_mut().find(|h| h.holder == self.author) else {
+            return refuse(Rule::NotHolder, format!("{} holds none of {label}", self.name));
+        };
+        if !h.quantity.comparable(q) {
+            return refuse(Rule::Malformed, format!("{q} cannot be measured against {} held", h.quantity));
+        }
+        match h.quantity.checked_sub(q) {
+            Some(rest) => h.quantity = rest,
+            None => {
+                return refuse(
+                    Rule::QuantityExceeded,
+                    format!("cannot {what} {q} of {label}: only {} held", h.quantity),
+                );
+            }
+        }
+        b.holdings.retain(|h| !h.quantity.is_zero());
+        Ok(())
+    }
+
+    pub(super) fn active_actor(&self, key: &PublicKey, what: &str) -> Result<Actor, Error> {
+        match self.ov.actor(key)? {
+            Some(a) if a.active() => Ok(a),
+            Some(a) => refuse(Rule::UnknownActor, format!("{what} {} is revoked", a.name)),
+            None => refuse(Rule::UnknownActor, format!("{what} {} is not an admitted actor", key.short())),
+        }
+    }
+
+    pub(super) fn shipped(&mut self, b: &mut BatchState, e: &Shipped) -> Result<(), Error> {
+        self.ensure_movable(b, "shipped")?;
+        self.ensure_withdrawal_over(b, "shipped")?;
+        if e.to == self.author {
+            return refuse(Rule::Malformed, "a batch cannot be shipped to its own holder");
+        }
+        let receiver = self.active_actor(&e.to, "receiver")?;
+        if !RECEIVER_ROLES.iter().any(|r| receiver.has(*r)) {
+            // Nobody could ever record the receipt, so the goods would stay in transit for good.
+            return refuse(
+                Rule::UnknownActor,
+                format!(
+                    "receiver {} cannot record receipts (it is not a co-op, processor, supplier, transporter or market)",
+                    receiver.name
+                ),
+            );
+        }
+        if let Some(c) = &e.carrier {
+            let carrier = self.active_actor(c, "carrier")?;
+            if !carrier.has(Role::Transporter) {
+                return refuse(Rule::UnknownActor, format!("carrier {} is not a transporter", carrier.name));
+            }
+        }
+        self.take_from_holder(b, e.quantity, "ship")?;
+        b.in_transit.push(Transit { shipment: self.id, from: self.author, to: e.to, quantity: e.quantity });
+        Ok(())
+    }
+
+    pub(super) fn received(&mut self, b: &mut BatchState, e: &Received) -> Result<(), Error> {
+        let Some(pos) = b.in_transit.iter().position(|t| t.shipment == e.shipment) else {
+            return refuse(Rule::InvalidState, format!("no shipment {} of {} is in transit", short(&e.shipment), b.id));
+        };
+        let t = b.in_transit[pos].clone();
+        if !self.is_me(&t.to) {
+            return refuse(
+                Rule::NotHolder,
+                format!("shipment {} is addressed to {}, not to the author", short(&e.shipment), t.to.short()),
+            );
+        }
+        b.in_transit.remove(pos);
+        // Accepted goods go to the receiver under its current key; refused goods go back to the shipper.
+        let holder = if e.accepted { self.author } else { t.from };
+        add_holding(b, holder, t.quantity)?;
+        Ok(())
+    }
+}
+
+pub(super) fn add_holding(b: &mut BatchState, holder: PublicKey, q: Quantity) -> Result<(), Error> {
+    add_holding_to(&mut b.holdings, holder, q)
+}
+
+pub(super) fn add_holding_to(holdings: &mut Vec<Holding>, holder: PublicKey, q: Quantity) -> Result<(), Error> {
+    if let Some(h) = holdings.iter_mut().find(|h| h.holder == holder) {
+        h.quantity = h
+            .quantity
+            .checked_add(q)
+            .ok_or_else(|| Error::Refused(Refusal::new(Rule::Malformed, "quantity overflow")))?;
+    } else {
+        holdings.push(Holding { holder, quantity: q });
+    }
+    Ok(())
+}

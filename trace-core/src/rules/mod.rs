@@ -1,0 +1,235 @@
+//! The rules enforced when a record is appended (docs/data-model.md, section 3), each in one place, and the state
+//! changes an accepted record makes. Every refusal names its [`Rule`] and the fact that breaks it.
+//!
+//! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with the
+//! writer's `Overlay` of pending writes, which shows the effects of the records accepted before it. It either
+//! refuses the record (the caller then drops its writes) or leaves the record's state changes in the overlay.
+
+//!
+//! The rules are split by concern, each module opening with the invariants it keeps: `roles` (who may
+//! record what), `time` (claimed against accepted time), [`limits`] (sizes), `batches` (registrations and
+//! transforms), `custody` (holdings and shipments), `quantities` (sales and disposals), `blocks` (holds, recalls
+//! and their reach), `withdrawal` (inputs applied and their periods), `substances` (the banned list),
+//! `inspections` and `certificates`. `apply` runs the checks every record passes (time, author, roles, parents
+//! and heads) and then `Ctx::event`, the one match on the event kind, which calls into those modules.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use crate::error::{Error, Refusal, Rule, short};
+use crate::event::*;
+use crate::ids::{BatchId, RecordId};
+use crate::keys::PublicKey;
+use crate::record::Record;
+use crate::schema;
+use crate::state::*;
+use crate::store::Overlay;
+use crate::values::{InputKind, Quantity, Role, Time};
+
+mod batches;
+mod blocks;
+mod certificates;
+mod custody;
+mod inspections;
+pub mod limits;
+mod quantities;
+mod roles;
+mod substances;
+mod time;
+mod withdrawal;
+
+pub use limits::check_limits;
+use roles::RECEIVER_ROLES;
+pub use roles::permitted_roles;
+pub use substances::{SHIPPED_BANNED_LIST, normalize, shipped_banned_substances};
+pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS};
+
+fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Error> {
+    Err(Error::Refused(Refusal::new(rule, message)))
+}
+
+/// What an accepted record did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Batches and input lots it created.
+    pub created: Vec<BatchId>,
+}
+
+/// The context of one record being applied.
+struct Ctx<'o, 's> {
+    ov: &'o mut Overlay<'s>,
+    record: &'o Record,
+    id: RecordId,
+    index: u64,
+    time: Time,
+    author: PublicKey,
+    /// The author's current key and every key it rotated away from: custody under an old key is still its own.
+    me: Vec<PublicKey>,
+    /// The author's display name, for messages.
+    name: String,
+}
+
+/// Applies one record to the state in `ov`, refusing it if it breaks a rule. `index` is the entry index it
+/// will get and `accepted` the node's acceptance time. The caller has verified the signature and origin.
+pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted: Time) -> Result<Effects, Error> {
+    let body = record.body();
+    time::not_in_future(body.time, accepted)?;
+    let mut cx = Ctx {
+        ov,
+        record,
+        id: record.id(),
+        index,
+        time: body.time,
+        author: body.author,
+        me: vec![body.author],
+        name: body.author.short(),
+    };
+    if index == 0 {
+        return cx.genesis();
+    }
+    let author = match cx.ov.actor(&cx.author)? {
+        Some(a) => a,
+        None => {
+            return refuse(
+                Rule::UnknownAuthor,
+                format!("author {} is not an admitted actor of this ledger", cx.author),
+            );
+        }
+    };
+    if let Some(at) = author.revoked_at {
+        let how = match author.rotated_to {
+            Some(k) => format!("rotated to {} at entry {at}", k.short()),
+            None => format!("revoked at entry {at}"),
+        };
+        return refuse(Rule::RevokedAuthor, format!("key of {} was {how}", author.name));
+    }
+    cx.me.extend(author.previous_keys.iter().copied());
+    cx.name.clone_from(&author.name);
+    let allowed = permitted_roles(&body.event);
+    if !allowed.iter().any(|r| author.has(*r)) {
+        let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+        let has: Vec<&str> = author.roles.iter().map(|r| r.as_str()).collect();
+        return refuse(
+            Rule::RoleNotPermitted,
+            format!(
+                "{} needs one of the roles [{}]; {} has [{}]",
+                body.event.kind(),
+                names.join(", "),
+                author.name,
+                has.join(", ")
+            ),
+        );
+    }
+    for p in &body.parents {
+        if cx.ov.record_index(p)?.is_none() {
+            return refuse(Rule::UnknownParent, format!("parent {p} is not in this ledger"));
+        }
+    }
+    let acted = cx.check_heads()?;
+    cx.mark_if_late(accepted);
+    let effects = cx.event(&author, acted)?;
+    Ok(effects)
+}
+
+impl Ctx<'_, '_> {
+    fn body_event(&self) -> &Event {
+        &self.record.body().event
+    }
+
+    fn genesis(&mut self) -> Result<Effects, Error> {
+        let body = self.record.body();
+        match &body.event {
+            Event::ActorAdmitted(a)
+                if a.actor == body.author && a.roles.contains(&Role::Authority) && body.parents.is_empty() =>
+            {
+                self.admit(a);
+                Ok(Effects::default())
+            }
+            _ => refuse(
+                Rule::Genesis,
+                "the first record must be the authority admitting itself (ActorAdmitted, author = actor, role authority, no parents)",
+            ),
+        }
+    }
+
+    /// Checks the parents against the heads of the batches acted on and returns those batches' states.
+    fn check_heads(&mut self) -> Result<Vec<BatchState>, Error> {
+        let body = self.record.body();
+        let event = &body.event;
+        if let Event::Correction(c) = event {
+            if body.parents != [c.target] {
+                return refuse(Rule::StaleHead, format!("a correction's only parent must be its target {}", c.target));
+            }
+            return Ok(Vec::new());
+        }
+        let ids = event.acted_on();
+        let unique: BTreeSet<BatchId> = ids.iter().copied().collect();
+        if unique.len() != ids.len() {
+            return refuse(Rule::Malformed, "the same batch is named twice");
+        }
+        let mut states = Vec::with_capacity(ids.len());
+        for id in &ids {
+            match self.ov.batch(*id)? {
+                Some(s) => states.push(s),
+                None => return refuse(Rule::UnknownBatch, format!("batch {id} does not exist in this ledger")),
+            }
+        }
+        let heads: Vec<RecordId> = states.iter().map(|s| s.head).collect();
+        if body.parents != heads {
+            let want: Vec<String> = states.iter().map(|s| format!("{} head {}", s.id, short(&s.head))).collect();
+            return refuse(
+                Rule::StaleHead,
+                format!("parents must be the current heads [{}]; fetch the batch again and re-sign", want.join(", ")),
+            );
+        }
+        self.not_before_last_event(&states)?;
+        Ok(states)
+    }
+
+    fn event(&mut self, author: &Actor, mut acted: Vec<BatchState>) -> Result<Effects, Error> {
+        let event = self.body_event().clone();
+        let mut effects = Effects::default();
+        match &event {
+            Event::ActorAdmitted(e) => self.actor_admitted(author, e)?,
+            Event::ActorRevoked(e) => self.actor_revoked(author, e)?,
+            Event::KeyRotated(e) => self.key_rotated(author, e)?,
+            Event::BannedListChanged(e) => {
+                for s in &e.add {
+                    self.ov.mark(schema::banned(&normalize(s)));
+                }
+                for s in &e.remove {
+                    self.ov.delete(schema::banned(&normalize(s)));
+                }
+            }
+            Event::Correction(e) => self.correction(author, e)?,
+            Event::BatchRegistered(e) => effects.created.push(self.batch_registered(e)?),
+            Event::InputLotRegistered(e) => effects.created.push(self.input_lot_registered(e)?),
+            Event::InputApplied(e) => self.input_applied(author, &mut acted[0], e)?,
+            Event::Inspected(e) => self.inspected(&mut acted[0], e)?,
+            Event::Certified(e) => self.certified(author, &acted[0], e)?,
+            Event::Shipped(e) => self.shipped(&mut acted[0], e)?,
+            Event::Received(e) => self.received(&mut acted[0], e)?,
+            Event::Sold(e) => self.sold(&mut acted[0], e)?,
+            Event::Disposed(e) => self.disposed(&mut acted[0], e)?,
+            Event::Held(e) => self.block(&mut acted[0], BlockKind::Held, &e.reason)?,
+            Event::Recalled(e) => {
+                if !author.has(Role::Regulator) && !self.is_me(&acted[0].registrant) {
+                    return refuse(
+                        Rule::RoleNotPermitted,
+                        format!("only a regulator or its registrant may recall {}", acted[0].id),
+                    );
+                }
+                self.block(&mut acted[0], BlockKind::Recalled, &e.reason)?
+            }
+            Event::Released(e) => self.released(&mut acted[0], e)?,
+            Event::Transformed(e) => effects.created = self.transformed(&mut acted, e)?,
+        }
+        // Every batch acted on moves its head to this record and records it in its history.
+        for s in &mut acted {
+            s.head = self.id;
+            s.last_time = s.last_time.max(self.time);
+            self.ov.mark(schema::history(s.id, self.index));
+            self.ov.put_batch(s);
+        }
+        Ok(effects)
+    }
+}
