@@ -75,11 +75,24 @@ pub(crate) fn print_summary(sm: &Summary, status: Status, history: &[EntryView])
     section("custody", &sm.custody, |c| {
         let to = c.counterparty.as_ref().map(|p| format!("→ {p}")).unwrap_or_default();
         let quantity = c.quantity.map(|q| q.to_string()).unwrap_or_default();
-        let parts =
-            [format!("#{}", c.index), date(c.time), c.kind.clone(), c.actor.clone(), to, quantity, c.detail.clone()];
+        let late = if c.late { "(entered late)".to_owned() } else { String::new() };
+        let parts = [
+            format!("#{}", c.index),
+            date(c.time),
+            c.kind.clone(),
+            c.actor.clone(),
+            to,
+            quantity,
+            c.detail.clone(),
+            late,
+        ];
         parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ")
     });
-    section("history", history, |e| format!("#{} {} {} by {}", e.index, date(Time(e.time)), e.kind, e.author_name));
+    // Both lists are in claimed-time order; the entry number shows the log order, and a late entry says so.
+    section("history", history, |e| {
+        let late = if e.late { " (entered late)" } else { "" };
+        format!("#{} {} {} by {}{late}", e.index, date(Time(e.time)), e.kind, e.author_name)
+    });
 }
 
 /// Prints `trace recall-impact` for people.

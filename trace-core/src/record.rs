@@ -156,6 +156,12 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
+    /// Whether it was accepted more than [`crate::rules::LATE_ENTRY_MS`] after its claimed time: a late entry
+    /// (补录), marked as such wherever it is shown in claimed-time order.
+    pub fn is_late(&self) -> bool {
+        self.accepted.0.saturating_sub(self.record.body().time.0) > crate::rules::LATE_ENTRY_MS
+    }
+
     /// The leaf data: the canonical encoding of the entry.
     pub fn leaf_data(&self) -> Vec<u8> {
         encoding::encode(self)
@@ -175,4 +181,12 @@ impl LogEntry {
 /// Builds and signs a record body in one step: the usual way clients make records.
 pub fn sign_event(key: &SecretKey, origin: &Origin, time: Time, parents: Vec<RecordId>, event: Event) -> Record {
     Record::sign(RecordBody { origin: origin.clone(), author: key.public(), time, parents, event }, key)
+}
+
+/// Sorts entries into **claimed-time order**, the order every view for people uses (histories, the public summary
+/// and scan page, EPCIS and FSMA exports): by claimed time, and by log index among equal times. The log and each
+/// batch's hash chain stay in log order; a late entry keeps its place by claimed time and is marked
+/// ([`LogEntry::is_late`]).
+pub fn claimed_order(entries: &mut [LogEntry]) {
+    entries.sort_by_key(|e| (e.record.body().time, e.index));
 }

@@ -42,7 +42,7 @@ pub struct Summary {
     pub inspections: Vec<InspectionView>,
     /// Certificates covering the batch or an ancestor.
     pub certificates: Vec<CertificateView>,
-    /// Custody and transformation steps, in log order, up to the current holders.
+    /// Custody and transformation steps, in claimed-time order (late entries marked), up to the current holders.
     pub custody: Vec<CustodyView>,
     /// Holds, failed inspections and recalls on the batch or an ancestor.
     pub warnings: Vec<WarningView>,
@@ -168,6 +168,8 @@ pub struct CustodyView {
     pub detail: String,
     /// Claimed time.
     pub time: Time,
+    /// Entered more than a day after its claimed time (补录).
+    pub late: bool,
 }
 
 /// A hold, failed inspection or recall reaching the batch.
@@ -311,7 +313,7 @@ impl Ledger {
                 }
             }
         }
-        entries.sort_by_key(|e| e.index);
+        crate::record::claimed_order(&mut entries);
         for e in &entries {
             let body = e.record.body();
             let author = names.name(&body.author)?;
@@ -339,6 +341,7 @@ impl Ledger {
                 quantity,
                 detail,
                 time: body.time,
+                late: e.is_late(),
             };
             match &body.event {
                 Event::BatchRegistered(r) => {

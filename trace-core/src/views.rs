@@ -52,7 +52,7 @@ pub struct BatchView {
     pub status: Status,
     /// The provenance summary, as of now.
     pub summary: Summary,
-    /// Every record on the batch, oldest first.
+    /// Every record on the batch, in claimed-time order ([`crate::claimed_order`]).
     pub history: Vec<EntryView>,
 }
 
@@ -144,15 +144,17 @@ impl Ledger {
     pub fn batch_view(&self, id: BatchId) -> Result<BatchView, Error> {
         let state = self.existing(id)?;
         let summary = self.summary(id)?;
-        let history = self.history(id)?.into_iter().map(|e| self.entry_view(e)).collect::<Result<_, _>>()?;
+        let history = self.history_view(id)?;
         Ok(BatchView { status: state.status(), state, summary, history })
     }
 
-    /// Every record on a batch, oldest first, with author names; [`Error::NotFound`] for an unknown batch
+    /// Every record on a batch, in claimed-time order, with author names; [`Error::NotFound`] for an unknown batch
     /// (where [`Ledger::history`] answers an empty list).
     pub fn history_view(&self, id: BatchId) -> Result<Vec<EntryView>, Error> {
         self.existing(id)?;
-        self.history(id)?.into_iter().map(|e| self.entry_view(e)).collect()
+        let mut entries = self.history(id)?;
+        crate::record::claimed_order(&mut entries);
+        entries.into_iter().map(|e| self.entry_view(e)).collect()
     }
 
     /// The lineage walk from `id` in `direction`, each reached batch with its holders.
@@ -176,7 +178,7 @@ impl Ledger {
         Ok(LineageView { start: id, direction, reached })
     }
 
-    /// Every record on `lot` and on its ancestors, once each, in log order: what the lot's EPCIS document
+    /// Every record on `lot` and on its ancestors, once each, in claimed-time order: what the lot's EPCIS document
     /// holds. [`Error::NotFound`] for an unknown batch.
     pub fn lineage_entries(&self, lot: BatchId) -> Result<Vec<LogEntry>, Error> {
         self.existing(lot)?;
@@ -191,7 +193,7 @@ impl Ledger {
                 }
             }
         }
-        out.sort_by_key(|e| e.index);
+        crate::record::claimed_order(&mut out);
         Ok(out)
     }
 

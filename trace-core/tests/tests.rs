@@ -16,6 +16,7 @@ mod lineage;
 mod merkle;
 mod model;
 mod notes;
+mod order;
 mod payload;
 mod scenarios;
 mod tiles;

@@ -244,7 +244,10 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
         b.push_str("</ul></section>");
     }
     if !s.custody.is_empty() {
-        b.push_str("<section class=\"card\" id=\"custody\"><h2>流向 Custody</h2><ul class=\"list\">");
+        b.push_str(
+            "<section class=\"card\" id=\"custody\"><h2>流向 Custody</h2>\
+             <p class=\"muted\">按发生时间排列 · <span lang=\"en\">in the order things happened</span></p><ul class=\"list\">",
+        );
         for c in &s.custody {
             let what = match c.kind {
                 "BatchRegistered" => "登记 Registered",
@@ -257,9 +260,10 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
             };
             let to = c.counterparty.as_ref().map(|t| format!(" → {}", esc(t))).unwrap_or_default();
             let q = c.quantity.map(|q| format!(" · {q}")).unwrap_or_default();
+            let late = if c.late { " · 补录 <span lang=\"en\">entered later</span>" } else { "" };
             let _ = write!(
                 b,
-                "<li><strong>{what}</strong> {}{to}{q}<br><span class=\"muted\">{} · {}</span></li>",
+                "<li><strong>{what}</strong> {}{to}{q}<br><span class=\"muted\">{} · {}{late}</span></li>",
                 esc(&c.actor),
                 date(c.time),
                 esc(&c.detail)

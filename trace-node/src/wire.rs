@@ -154,6 +154,9 @@ pub struct EntryView {
     pub author_name: String,
     /// Claimed time.
     pub time: u64,
+    /// Accepted more than a day after its claimed time: a late entry (补录). Lists of entries are in claimed-time
+    /// order, so a late entry stands where its claim puts it and this says it was entered afterwards.
+    pub late: bool,
     /// Parents.
     pub parents: Vec<RecordId>,
     /// The event, in the record body's JSON form (`docs/formats.md`).
@@ -174,6 +177,7 @@ impl From<&trace_core::EntryView> for EntryView {
             author: b.author,
             author_name: v.author_name.clone(),
             time: b.time.0,
+            late: e.is_late(),
             parents: b.parents.clone(),
             event: b.event.clone(),
             signature: *e.record.signature(),
@@ -472,7 +476,7 @@ pub struct Summary {
     pub inspections: Vec<InspectionView>,
     /// Certificates covering the batch, an ancestor or an input lot.
     pub certificates: Vec<CertificateView>,
-    /// Custody and transformation steps, in log order.
+    /// Custody and transformation steps, in claimed-time order (late entries marked).
     pub custody: Vec<CustodyView>,
     /// Holds, failed inspections and recalls on the batch or an ancestor.
     pub warnings: Vec<WarningView>,
@@ -595,6 +599,8 @@ pub struct CustodyView {
     pub detail: String,
     /// Claimed time.
     pub time: Time,
+    /// Entered more than a day after its claimed time (补录); custody is listed in claimed-time order.
+    pub late: bool,
 }
 
 /// A hold, failed inspection or recall reaching the batch.
@@ -714,6 +720,7 @@ impl From<&trace_core::CustodyView> for CustodyView {
             quantity: c.quantity,
             detail: c.detail.clone(),
             time: c.time,
+            late: c.late,
         }
     }
 }
