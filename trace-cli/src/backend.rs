@@ -6,11 +6,11 @@
 use anyhow::{Context, bail};
 use trace_core::{BatchId, DataDir, Direction, Error, Ledger, Origin, Payload, Record};
 use trace_node::wire::{
-    self, ActorView, BatchRow, BatchState, BatchView, BulkResponse, BulkResult, BulkSubmit, EntryView, Health,
-    LineageResponse, RecallImpact, SubmitOk, Summary, WireRecord,
+    self, ActorView, BatchRow, BatchState, BatchView, EntryView, Health, LineageResponse, RecallImpact, SubmitOk,
+    Summary, WireRecord,
 };
 
-use crate::client::{Client, NodeError};
+use crate::client::Client;
 
 /// A node or a local ledger.
 #[derive(Debug)]
@@ -49,44 +49,6 @@ impl Backend {
                 Ok(SubmitOk::from_appended(&a, d.ledger.size()))
             }
             Backend::Remote(c) => c.post("/v1/records", &WireRecord::from_record(&r)),
-        }
-    }
-
-    /// Appends many records; one result each.
-    pub fn submit_many(&self, records: Vec<Record>) -> anyhow::Result<Vec<Result<SubmitOk, NodeError>>> {
-        match self {
-            Backend::Local(d) => {
-                let out = d.ledger.append_many(records)?;
-                let size = d.ledger.size();
-                Ok(out
-                    .into_iter()
-                    .map(|r| {
-                        // The core error's own code and message, as a node's bulk answer gives them (and,
-                        // like it, no HTTP status).
-                        r.map(|a| SubmitOk::from_appended(&a, size)).map_err(|e| NodeError {
-                            status: 0,
-                            code: e.code().unwrap_or("internal").to_owned(),
-                            message: e.message(),
-                        })
-                    })
-                    .collect())
-            }
-            Backend::Remote(c) => {
-                let mut out = Vec::with_capacity(records.len());
-                for chunk in records.chunks(1024) {
-                    let body = BulkSubmit { records: chunk.iter().map(WireRecord::encoded).collect() };
-                    let resp: BulkResponse = c.post("/v1/records/bulk", &body)?;
-                    for r in resp.results {
-                        out.push(match r {
-                            BulkResult::Ok(ok) => Ok(ok),
-                            BulkResult::Err { error } => {
-                                Err(NodeError { status: 0, code: error.code, message: error.message })
-                            }
-                        });
-                    }
-                }
-                Ok(out)
-            }
         }
     }
 
