@@ -23,10 +23,10 @@ const CONFIG: Config =
     bincode::config::standard().with_little_endian().with_fixed_int_encoding().with_limit::<MAX_DECODE_BYTES>();
 
 /// Domain-separation tag prefixed to the encoded record body before signing.
-pub const RECORD_SIGNING_TAG: &[u8] = b"trace/v1/record\n";
+pub const RECORD_SIGNING_TAG: &[u8] = b"trace/v2/record\n";
 
 /// Domain-separation tag for deriving a batch id from the record that created the batch.
-pub const BATCH_ID_TAG: &[u8] = b"trace/v1/batch\n";
+pub const BATCH_ID_TAG: &[u8] = b"trace/v2/batch\n";
 
 /// Domain-separation tag prefixed to HTTP request signatures (see `docs/api.md`).
 pub const REQUEST_SIGNING_TAG: &[u8] = b"trace/v1/request\n";

@@ -320,6 +320,7 @@ pub fn verify_stateless(records: &[Record], origin: &Origin) -> Vec<Result<(), E
             );
         }
         rules::check_limits(r)?;
+        rules::check_envelope(r)?;
         r.verify_signature()?;
         Ok(())
     };

@@ -67,7 +67,7 @@ pub use note::{
 };
 pub use payload::{MAX_PAYLOAD_LEN, Payload, PayloadError};
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
-pub use record::{LogEntry, MAX_RECORD_BYTES, Record, RecordBody, claimed_order, sign_event};
+pub use record::{Extension, LogEntry, MAX_RECORD_BYTES, Record, RecordBody, claimed_order, sign_event};
 pub use schema::{batch_key, entry_key};
 pub use sled_store::SledStore;
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};
@@ -81,8 +81,8 @@ pub use tiles::{
     tiles, write_tiles,
 };
 pub use values::{
-    DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode,
-    format_milli,
+    DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, TimePrecision, Unit,
+    VetDrugCode, format_milli,
 };
 pub use views::{ActorView, BatchRow, BatchView, EntryView, LineageRow, LineageView};
 pub use witness::{

@@ -5,7 +5,7 @@ use crate::error::{DecodeError, VerifyError};
 use crate::event::Event;
 use crate::ids::{EntryHash, RecordId};
 use crate::keys::{PublicKey, SecretKey, Signature};
-use crate::values::{Origin, Time};
+use crate::values::{Origin, Time, TimePrecision};
 
 /// Largest encoded record accepted, in bytes. Chosen so that a whole log entry (the record plus 48 bytes)
 /// fits the 16-bit length prefix of a C2SP tlog-tiles entry bundle.
@@ -21,10 +21,28 @@ pub struct RecordBody {
     pub author: PublicKey,
     /// Claimed event time.
     pub time: Time,
+    /// How precisely `time` is known (JSON: absent means minute).
+    #[serde(default)]
+    pub precision: TimePrecision,
     /// Records this one builds on: the current heads of every batch it acts on.
     pub parents: Vec<RecordId>,
     /// What happened.
     pub event: Event,
+    /// Fields appended after version 2, as tagged values in increasing tag order (JSON: absent means none).
+    /// No tag is defined yet, so a ledger refuses any (`docs/formats.md`, "Extensions").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+}
+
+/// A field appended to the record format after version 2: a registered tag and the canonical encoding of the
+/// value registered for it. How a field is added without a version 3 (`docs/format-v2.md`, section 2).
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// The registered tag.
+    pub tag: u32,
+    /// The value's canonical encoding.
+    pub value: Vec<u8>,
 }
 
 impl RecordBody {
@@ -180,7 +198,16 @@ impl LogEntry {
 
 /// Builds and signs a record body in one step: the usual way clients make records.
 pub fn sign_event(key: &SecretKey, origin: &Origin, time: Time, parents: Vec<RecordId>, event: Event) -> Record {
-    Record::sign(RecordBody { origin: origin.clone(), author: key.public(), time, parents, event }, key)
+    let body = RecordBody {
+        origin: origin.clone(),
+        author: key.public(),
+        time,
+        precision: TimePrecision::Minute,
+        parents,
+        event,
+        extensions: Vec::new(),
+    };
+    Record::sign(body, key)
 }
 
 /// Sorts entries into **claimed-time order**, the order every view for people uses (histories, the public summary

@@ -279,6 +279,25 @@ impl FromStr for Origin {
 }
 
 named_enum!(
+    /// How precisely a record's claimed time is known (format version 2).
+    TimePrecision, "time precision" {
+        /// To the minute or better: the time is what it says.
+        Minute = "minute",
+        /// A calendar day in China Standard Time: the time is that day's 00:00 UTC+08:00, and rules read the
+        /// whole day where the safe reading needs it (a treatment's withdrawal runs from the day's end).
+        Day = "day",
+    }
+);
+
+// named_enum! derives the same traits for every enum, so this one's default is written out.
+#[allow(clippy::derivable_impls)]
+impl Default for TimePrecision {
+    fn default() -> TimePrecision {
+        TimePrecision::Minute
+    }
+}
+
+named_enum!(
     /// What an actor may do. See `docs/data-model.md` for the events each role may record.
     Role, "role" {
         /// Operates the node: admits actors, signs the genesis.

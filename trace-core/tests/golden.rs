@@ -204,7 +204,7 @@ fn render() -> serde_json::Value {
     let e = golden_entry();
     let leaf = e.leaf_data();
     serde_json::json!({
-        "about": "Golden vectors for trace/v1. Key seed: 32 bytes of 0x42. See docs/formats.md.",
+        "about": "Golden vectors for trace/v2. Key seed: 32 bytes of 0x42. See docs/formats.md.",
         "seed": hex::encode([0x42u8; 32]),
         "public_key": key(0x42).public().to_string(),
         "records": records,
@@ -252,7 +252,7 @@ fn pinned_vectors_decode_and_verify_from_the_file_alone() {
         assert_eq!(hex::encode(r.signed_bytes()), v["signed_bytes"].as_str().unwrap());
         let from_json: RecordBody = serde_json::from_value(v["body_json"].clone()).unwrap();
         assert_eq!(&from_json, r.body(), "JSON form of {} does not round-trip", v["kind"]);
-        assert!(r.signed_bytes().starts_with(b"trace/v1/record\n"));
+        assert!(r.signed_bytes().starts_with(b"trace/v2/record\n"));
         kinds.insert(r.body().event.kind());
     }
     assert_eq!(kinds.len(), 18, "every event kind has a golden vector");

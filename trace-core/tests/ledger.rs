@@ -281,3 +281,43 @@ fn readers_never_see_a_group_the_writer_has_not_committed() {
     assert!(reads > 0);
     assert_eq!(t.ledger.history(batch).unwrap().len(), 201);
 }
+
+/// Format version 2's envelope: a day-precision claim names a day's 00:00 in China Standard Time, and a ledger
+/// refuses every extension tag, since none is defined yet (docs/formats.md, "Extensions").
+#[test]
+fn the_v2_envelope_takes_day_precision_at_midnight_cst_and_refuses_unknown_extensions() {
+    let t = TestLedger::founded();
+    let body = |time: u64, precision: TimePrecision, extensions: Vec<Extension>| RecordBody {
+        origin: origin(),
+        author: coop().public(),
+        time: Time(time),
+        precision,
+        parents: Vec::new(),
+        event: register(&coop(), time, "Rice paddy", ProductClass::Grain, "3 t").body().event.clone(),
+        extensions,
+    };
+    // T0 is 2025-10-31 16:00 UTC: 2025-11-01 00:00 in China.
+    let midnight_cst = T0;
+    let day = Record::sign(body(midnight_cst, TimePrecision::Day, vec![]), &coop());
+    let a = t.ledger.append(day);
+    assert!(a.is_ok(), "{a:?}");
+    let noon = Record::sign(body(midnight_cst + 12 * 3_600_000, TimePrecision::Day, vec![]), &coop());
+    let e = t.ledger.append(noon).unwrap_err();
+    assert_eq!(e.rule(), Some(Rule::Malformed), "{e}");
+    assert!(e.to_string().contains("day-precision"), "{e}");
+    let ext = vec![Extension { tag: 1, value: vec![0] }];
+    let e = t.ledger.append(Record::sign(body(T0 + 1, TimePrecision::Minute, ext), &coop())).unwrap_err();
+    assert!(e.to_string().contains("extension tag 1"), "{e}");
+    let unordered = vec![Extension { tag: 2, value: vec![] }, Extension { tag: 2, value: vec![] }];
+    let e = t.ledger.append(Record::sign(body(T0 + 2, TimePrecision::Minute, unordered), &coop())).unwrap_err();
+    assert!(e.to_string().contains("increase strictly"), "{e}");
+
+    // In JSON, both fields may be left out: a minute-precision record with no extensions.
+    let r = register(&coop(), T0 + 3, "Rice paddy", ProductClass::Grain, "3 t");
+    let mut json = serde_json::to_value(r.body()).unwrap();
+    assert!(json.get("extensions").is_none(), "no extensions, no key: {json}");
+    json.as_object_mut().unwrap().remove("precision");
+    let back: RecordBody = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, r.body());
+    assert!(r.signed_bytes().starts_with(b"trace/v2/record\n"));
+}

@@ -154,6 +154,8 @@ pub struct EntryView {
     pub author_name: String,
     /// Claimed time.
     pub time: u64,
+    /// How precisely the claimed time is known.
+    pub precision: trace_core::TimePrecision,
     /// Accepted more than a day after its claimed time: a late entry (补录). Lists of entries are in claimed-time
     /// order, so a late entry stands where its claim puts it and this says it was entered afterwards.
     pub late: bool,
@@ -161,6 +163,9 @@ pub struct EntryView {
     pub parents: Vec<RecordId>,
     /// The event, in the record body's JSON form (`docs/formats.md`).
     pub event: Event,
+    /// The record's extensions (none is defined yet), so that the record can be rebuilt and re-verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<trace_core::Extension>,
     /// The signature.
     pub signature: Signature,
 }
@@ -177,9 +182,11 @@ impl From<&trace_core::EntryView> for EntryView {
             author: b.author,
             author_name: v.author_name.clone(),
             time: b.time.0,
+            precision: b.precision,
             late: e.is_late(),
             parents: b.parents.clone(),
             event: b.event.clone(),
+            extensions: b.extensions.clone(),
             signature: *e.record.signature(),
         }
     }
@@ -193,8 +200,10 @@ impl EntryView {
                 origin: origin.clone(),
                 author: self.author,
                 time: Time(self.time),
+                precision: self.precision,
                 parents: self.parents.clone(),
                 event: self.event.clone(),
+                extensions: self.extensions.clone(),
             },
             self.signature,
         )

@@ -29,6 +29,7 @@ mod batches;
 mod blocks;
 mod certificates;
 mod custody;
+mod envelope;
 mod inspections;
 pub mod limits;
 mod quantities;
@@ -37,6 +38,7 @@ mod substances;
 mod time;
 mod withdrawal;
 
+pub use envelope::check_envelope;
 pub use limits::check_limits;
 use roles::RECEIVER_ROLES;
 pub use roles::permitted_roles;
