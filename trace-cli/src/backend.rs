@@ -67,6 +67,7 @@ impl Backend {
                             status: 0,
                             code: e.code().unwrap_or("internal").to_owned(),
                             message: e.message(),
+                            facts: crate::commands::facts_json(&e),
                         })
                     })
                     .collect())
@@ -79,9 +80,12 @@ impl Backend {
                     for r in resp.results {
                         out.push(match r {
                             BulkResult::Ok(ok) => Ok(ok),
-                            BulkResult::Err { error } => {
-                                Err(NodeError { status: 0, code: error.code, message: error.message })
-                            }
+                            BulkResult::Err { error } => Err(NodeError {
+                                status: 0,
+                                code: error.code,
+                                message: error.message,
+                                facts: error.facts,
+                            }),
                         });
                     }
                 }

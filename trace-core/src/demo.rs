@@ -860,7 +860,7 @@ pub struct StepOutcome {
 /// Checks the ledger's answer to `step`.
 pub fn outcome(step: &Step, result: Result<crate::ledger::Appended, crate::error::Error>) -> StepOutcome {
     let result = result.map_err(|e| match (&e, e.rule()) {
-        (crate::error::Error::Refused(r), _) => (r.rule, r.message.clone()),
+        (crate::error::Error::Refused(r), _) => (r.rule, r.facts.to_string()),
         (_, Some(rule)) => (rule, e.to_string()),
         (_, None) => (Rule::Malformed, format!("unexpected error: {e}")),
     });
