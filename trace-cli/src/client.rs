@@ -13,6 +13,8 @@ pub struct NodeError {
     pub code: String,
     /// Message.
     pub message: String,
+    /// A refusal's facts, as the node answered them.
+    pub facts: Option<serde_json::Value>,
 }
 
 impl std::fmt::Display for NodeError {
@@ -174,7 +176,9 @@ impl Client {
             return Ok(text);
         }
         match serde_json::from_str::<ErrorResponse>(&text) {
-            Ok(e) => Err(anyhow!(NodeError { status, code: e.error.code, message: e.error.message })),
+            Ok(e) => {
+                Err(anyhow!(NodeError { status, code: e.error.code, message: e.error.message, facts: e.error.facts }))
+            }
             Err(_) => bail!("node answered {status}: {}", text.chars().take(200).collect::<String>()),
         }
     }

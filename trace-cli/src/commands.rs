@@ -9,6 +9,7 @@ use crate::backend::Backend;
 use crate::cli::{Cli, Command, Global, KeyCommand};
 use crate::client::{Client, NodeError};
 use crate::output;
+use trace_node::wire::{ErrorBody, ErrorResponse};
 
 /// Exit code: a ledger rule refused the record.
 pub const EXIT_REFUSED: i32 = 3;
@@ -41,18 +42,55 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     1
 }
 
-/// The ledger rule that refused, with its message, when `e` is a refusal. Read from core's typed errors, never
-/// from an HTTP status: with `--data` from the core [`Error`] itself, with `--node` from the answer's code read
-/// back into the rule through core's table ([`Rule::from_code`]); any other code (`forbidden`, `not-found`,
-/// `invalid-value`, ...) is not a refusal.
-pub fn refusal(e: &anyhow::Error) -> Option<Refusal> {
+/// A refusal as the CLI reports it: the rule, core's English, and the facts as JSON (the node's answer carries
+/// them as JSON, so that is the form both backends share).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    /// The rule.
+    pub rule: Rule,
+    /// Core's English rendering of the facts.
+    pub message: String,
+    /// The facts (`docs/api.md`), when the refusal has them.
+    pub facts: Option<serde_json::Value>,
+}
+
+impl Refused {
+    /// The error object `--json` prints, the one the node answers: `{"error": {code, message, facts}}`.
+    pub fn answer(&self) -> ErrorResponse {
+        ErrorResponse {
+            error: ErrorBody {
+                code: self.rule.code().to_owned(),
+                message: self.message.clone(),
+                facts: self.facts.clone(),
+            },
+        }
+    }
+}
+
+/// A core error's facts as the node answers them.
+pub(crate) fn facts_json(e: &Error) -> Option<serde_json::Value> {
+    // Facts are plain data; serialising them cannot fail, and a refusal without them still has its code.
+    e.facts().and_then(|f| serde_json::to_value(f).ok())
+}
+
+/// The ledger rule that refused, with its message and facts, when `e` is a refusal. Read from core's typed
+/// errors, never from an HTTP status: with `--data` from the core [`Error`] itself, with `--node` from the
+/// answer's code read back into the rule through core's table ([`Rule::from_code`]); any other code
+/// (`forbidden`, `not-found`, `invalid-value`, ...) is not a refusal.
+pub fn refusal(e: &anyhow::Error) -> Option<Refused> {
     e.chain().find_map(|c| {
         if let Some(core) = c.downcast_ref::<Error>() {
-            return core.rule().map(|rule| Refusal::new(rule, core.message()));
+            return core.rule().map(|rule| Refused { rule, message: core.message(), facts: facts_json(core) });
         }
         let n = c.downcast_ref::<NodeError>()?;
-        Rule::from_code(&n.code).map(|rule| Refusal::new(rule, n.message.clone()))
+        Rule::from_code(&n.code).map(|rule| Refused { rule, message: n.message.clone(), facts: n.facts.clone() })
     })
+}
+
+/// What `--json` prints on stdout when a command fails: a refusal's error object, as the node answers it.
+/// Other errors print nothing there (their line goes to stderr, as without `--json`).
+pub fn error_json(e: &anyhow::Error) -> Option<String> {
+    refusal(e).and_then(|r| serde_json::to_string_pretty(&r.answer()).ok())
 }
 
 /// Where commands run and with which key.
@@ -526,18 +564,31 @@ mod tests {
     use super::*;
 
     fn node(code: &str) -> anyhow::Error {
+        node_with(code, "m", None)
+    }
+
+    fn node_with(code: &str, message: &str, facts: Option<serde_json::Value>) -> anyhow::Error {
         // The status is deliberately useless: the exit code must not depend on it.
-        anyhow!(NodeError { status: 0, code: code.into(), message: "m".into() })
+        anyhow!(NodeError { status: 0, code: code.into(), message: message.into(), facts })
     }
 
     #[test]
     fn every_rule_exits_refused_on_both_backends_and_nothing_else_does() {
+        let examples = Facts::examples();
         for &rule in Rule::ALL {
-            let local = anyhow::Error::from(Error::Refused(Refusal::new(rule, "m"))).context("recording");
+            let facts = examples.iter().find(|f| f.rule() == rule).unwrap().clone();
+            let core = Error::Refused(Refusal::new(facts.clone()));
+            let remote = node_with(rule.code(), &core.message(), Some(serde_json::to_value(&facts).unwrap()));
+            let local = anyhow::Error::from(core).context("recording");
             assert_eq!(exit_code(&local), EXIT_REFUSED, "{rule} with --data");
             assert_eq!(exit_code(&node(rule.code())), EXIT_REFUSED, "{rule} with --node");
-            assert_eq!(describe(&local), describe(&node(rule.code())), "{rule}: the same line either way");
+            assert_eq!(describe(&local), describe(&remote), "{rule}: the same line either way");
+            assert_eq!(error_json(&local), error_json(&remote), "{rule}: the same --json error either way");
+            let printed: serde_json::Value = serde_json::from_str(&error_json(&local).unwrap()).unwrap();
+            assert_eq!(printed["error"]["code"], rule.code());
+            assert_eq!(printed["error"]["facts"]["fact"], serde_json::to_value(&facts).unwrap()["fact"]);
         }
+        assert_eq!(error_json(&Error::NotFound("batch X".into()).into()), None, "only refusals print an object");
         for code in ["forbidden", "not-found", "invalid-value", "internal", "unauthenticated", "too-many-requests"] {
             assert_eq!(exit_code(&node(code)), 1, "{code}");
         }

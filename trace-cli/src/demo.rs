@@ -71,7 +71,7 @@ fn run_story(
             "title_zh": step.title_zh,
             "expected": match step.expect { Expect::Accepted => "accepted".to_owned(), Expect::Refused(r) => format!("refused:{r}") },
             "index": o.result.as_ref().ok().map(|a| a.index),
-            "refusal": o.result.as_ref().err().map(|(r, m)| serde_json::json!({"code": r.code(), "message": m})),
+            "refusal": o.result.as_ref().err().map(|(r, m)| serde_json::json!({"code": r.code(), "message": m, "facts": o.facts})),
         }));
     }
     // From here on (the audit, the labels, `--serve`) the ledger is stamped by the system clock.

@@ -32,9 +32,15 @@ fn main() {
         default_hook(info)
     }));
     let cli = trace_cli::cli::Cli::parse();
+    let json = cli.global.json;
     if let Err(e) = trace_cli::commands::run(cli) {
         if broken_pipe(&e) {
             return;
+        }
+        // With --json a refusal is also the node's error object on stdout, for scripts; the line goes to stderr
+        // either way.
+        if let Some(body) = json.then(|| trace_cli::commands::error_json(&e)).flatten() {
+            println!("{body}");
         }
         eprintln!("{}", trace_cli::commands::describe(&e));
         std::process::exit(trace_cli::commands::exit_code(&e));

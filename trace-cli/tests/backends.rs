@@ -292,6 +292,14 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
                 serde_json::to_string_pretty(&v).unwrap()
             } else if row.exit == 0 {
                 stdout.to_string()
+            } else if row.exit == 3 && row.json {
+                // A refusal under --json: the node's error object on stdout, code, message and facts, the same
+                // on both sides, and the same line on stderr.
+                let v =
+                    strict_json(&stdout).unwrap_or_else(|e| panic!("trace {line} on {}: {e}: {stdout}", backend[0]));
+                assert!(v["error"]["facts"]["fact"].is_string(), "trace {line} on {}: facts in {v}", backend[0]);
+                let said = stderr.lines().find(|l| l.contains("refused")).unwrap_or(&stderr).to_owned();
+                format!("{}\n{said}", serde_json::to_string_pretty(&v).unwrap())
             } else {
                 // A refusal: the same rule code on both sides (the message may name the backend's URL).
                 stderr.lines().find(|l| l.contains("refused")).unwrap_or(&stderr).to_owned()

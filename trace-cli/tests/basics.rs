@@ -244,6 +244,7 @@ fn demo_runs_the_whole_story_and_leaves_a_ledger_others_can_use() {
             assert!(s["index"].is_u64(), "{s}");
         } else {
             assert_eq!(format!("refused:{}", s["refusal"]["code"].as_str().unwrap()), expected, "{s}");
+            assert!(s["refusal"]["facts"]["fact"].is_string(), "a refused step shows its facts: {s}");
         }
     }
     let refusals: Vec<&str> = steps.iter().filter_map(|s| s["refusal"]["code"].as_str()).collect();

@@ -853,14 +853,17 @@ pub const DEMO_ORIGIN: &str = "demo.trace.example/xihu";
 pub struct StepOutcome {
     /// The ledger's answer: the entry, or the refusal's rule and message.
     pub result: Result<crate::ledger::Appended, (Rule, String)>,
+    /// The refusal's facts, when the ledger refused the step.
+    pub facts: Option<crate::facts::Facts>,
     /// Whether it is what the step expected.
     pub as_expected: bool,
 }
 
 /// Checks the ledger's answer to `step`.
 pub fn outcome(step: &Step, result: Result<crate::ledger::Appended, crate::error::Error>) -> StepOutcome {
+    let facts = result.as_ref().err().and_then(crate::error::Error::facts);
     let result = result.map_err(|e| match (&e, e.rule()) {
-        (crate::error::Error::Refused(r), _) => (r.rule, r.message.clone()),
+        (crate::error::Error::Refused(r), _) => (r.rule, r.facts.to_string()),
         (_, Some(rule)) => (rule, e.to_string()),
         (_, None) => (Rule::Malformed, format!("unexpected error: {e}")),
     });
@@ -869,7 +872,7 @@ pub fn outcome(step: &Step, result: Result<crate::ledger::Appended, crate::error
         (Err((rule, _)), Expect::Refused(want)) => *rule == want,
         _ => false,
     };
-    StepOutcome { result, as_expected }
+    StepOutcome { result, facts, as_expected }
 }
 
 /// Creates a demo data directory: the ledger under `dir` with the cast's authority as its authority, and every

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::facts::Facts;
 use crate::ids::RecordId;
 use crate::keys::PublicKey;
 
@@ -217,20 +218,27 @@ impl fmt::Display for Rule {
     }
 }
 
-/// A record refused at append: the rule it breaks and a message naming the fact that breaks it.
+/// A record refused at append: the rule it breaks and the [`Facts`] that break it. Its `Display` is
+/// "{code}: {english}".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{rule}: {message}")]
+#[error("{rule}: {facts}")]
 pub struct Refusal {
-    /// The rule.
+    /// The rule, always [`Facts::rule`] of the facts when built by [`Refusal::new`].
     pub rule: Rule,
-    /// For people: which drug, applied when, allowed from when.
-    pub message: String,
+    /// What happened, as typed data: which drug, applied when, allowed from when, which block and why.
+    pub facts: Facts,
 }
 
 impl Refusal {
-    /// A refusal under `rule`.
-    pub fn new(rule: Rule, message: impl Into<String>) -> Refusal {
-        Refusal { rule, message: message.into() }
+    /// A refusal for `facts`, under the rule they break.
+    pub fn new(facts: Facts) -> Refusal {
+        Refusal { rule: facts.rule(), facts }
+    }
+}
+
+impl From<Facts> for Refusal {
+    fn from(facts: Facts) -> Refusal {
+        Refusal::new(facts)
     }
 }
 
@@ -338,12 +346,25 @@ impl Error {
         }
     }
 
-    /// The sentence for people that goes with the code: a refusal's own message, otherwise the error's text.
-    /// The node answers it and the CLI prints it, so both say the same thing.
+    /// The sentence for people that goes with the code: a refusal's facts in English, otherwise the error's
+    /// text. The node answers it and the CLI prints it, so both say the same thing.
     pub fn message(&self) -> String {
         match self {
-            Error::Refused(r) => r.message.clone(),
+            Error::Refused(r) => r.facts.to_string(),
             other => other.to_string(),
+        }
+    }
+
+    /// The typed facts of a refusal, and of the signature and origin checks that answer under a rule code;
+    /// `None` for every other error. Their English is [`Error::message`].
+    pub fn facts(&self) -> Option<Facts> {
+        match self {
+            Error::Refused(r) => Some(r.facts.clone()),
+            Error::Verify(VerifyError::BadSignature { author }) => Some(Facts::BadSignature { author: *author }),
+            Error::Verify(VerifyError::WrongOrigin { expected, found }) => {
+                Some(Facts::WrongOrigin { expected: expected.clone(), found: found.clone() })
+            }
+            _ => None,
         }
     }
 }
@@ -370,7 +391,7 @@ mod tests {
             Error::Verify(VerifyError::BadSignature { author: key }),
             Error::Verify(VerifyError::WrongOrigin { expected: "a".into(), found: "b".into() }),
             Error::Verify(VerifyError::BrokenChain { index: 3, why: "x".into() }),
-            Error::Refused(Refusal::new(Rule::StaleHead, "x")),
+            Error::Refused(Refusal::new(Facts::StaleHead { expected: Vec::new() })),
             Error::NotFound("batch x".into()),
             Error::Storage("x".into()),
             Error::Corrupt { index: 1, why: "x".into() },
@@ -422,6 +443,9 @@ mod tests {
             }
         }
         assert_eq!(Error::Checkpoint(crate::checkpoint::CheckpointError::EmptyOrigin).class(), ErrorClass::Invalid);
-        assert_eq!(Error::Refused(Refusal::new(Rule::BatchBlocked, "on hold")).message(), "on hold");
+        let shipped = Error::Refused(Refusal::new(Facts::ShippedToSelf));
+        assert_eq!(shipped.message(), "a batch cannot be shipped to its own holder");
+        assert_eq!(shipped.to_string(), "malformed: a batch cannot be shipped to its own holder");
+        assert_eq!(shipped.facts(), Some(Facts::ShippedToSelf));
     }
 }

@@ -262,11 +262,16 @@ impl BatchState {
         matches!(self.kind, BatchKind::Input(_))
     }
 
-    /// A short description for messages: product or input name.
+    /// A short description for messages: product or input name, then the id.
     pub fn label(&self) -> String {
+        format!("{} ({})", self.name(), self.id)
+    }
+
+    /// The batch's name without its id: the product, or the input's name and lot.
+    pub fn name(&self) -> String {
         match &self.kind {
-            BatchKind::Produce { product, .. } => format!("{product} ({})", self.id),
-            BatchKind::Input(l) => format!("{} lot {} ({})", l.name, l.lot, self.id),
+            BatchKind::Produce { product, .. } => product.clone(),
+            BatchKind::Input(l) => format!("{} lot {}", l.name, l.lot),
         }
     }
 }

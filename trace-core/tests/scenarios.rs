@@ -289,10 +289,19 @@ fn a_pig_herd_on_a_28_day_drug_cannot_be_slaughtered_on_day_10_and_can_on_day_29
         Farm::transform_event(Process::Slaughter, &[(herd, "40 head")], &[("Pork carcass", MEAT, "3200 kg")]);
     let r = f.refused(&coop(), day(11), slaughter.clone());
     assert_eq!(r.rule, Rule::WithdrawalPeriod);
-    assert!(r.message.contains("Ivermectin injection lot VD2510"), "{}", r.message);
-    assert!(r.message.contains("2025-11-02 09:00"), "names when it was given: {}", r.message);
-    assert!(r.message.contains("28-day withdrawal period"), "{}", r.message);
-    assert!(r.message.contains("cannot be slaughtered before 2025-11-30 09:00"), "{}", r.message);
+    assert!(r.facts.to_string().contains("Ivermectin injection lot VD2510"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("2025-11-02 09:00"), "names when it was given: {}", r.facts);
+    assert!(r.facts.to_string().contains("28-day withdrawal period"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("cannot be slaughtered before 2025-11-30 09:00"), "{}", r.facts);
+    // The same facts as data: what the interface renders in other languages.
+    match &r.facts {
+        Facts::Withdrawal { batch, drug, days, interval, until, ancestor, action, .. } => {
+            assert_eq!((*batch, drug.as_str(), *days), (herd, "Ivermectin injection lot VD2510", 28));
+            assert_eq!((*interval, *action, *ancestor), (Interval::WithdrawalPeriod, Action::Slaughtered, None));
+            assert_eq!(until.display_local(), "2025-11-30 09:00");
+        }
+        other => panic!("withdrawal facts, got {other:?}"),
+    }
     let cert = Event::Certified(Certified {
         batch: herd,
         kind: CertKind::OriginExit,
@@ -331,7 +340,7 @@ fn a_treatment_given_to_an_ancestor_blocks_its_products_until_it_ends() {
     f.ship(&coop(), day(3), pens[0], "20 head", &processor());
     let r = f.refused(&coop(), day(3), Farm::ship_event(herd, "20 head", &processor()));
     assert_eq!(r.rule, Rule::WithdrawalPeriod);
-    assert!(r.message.contains("before 2025-11-17 09:00"), "{}", r.message);
+    assert!(r.facts.to_string().contains("before 2025-11-17 09:00"), "{}", r.facts);
 }
 
 #[test]
@@ -359,7 +368,7 @@ fn clenbuterol_found_by_a_lab_holds_the_batch_and_every_product_made_from_it() {
     // A pass that reports clenbuterol is a contradiction, not a pass.
     let r = f.refused(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol", 2_300, 0, Verdict::Pass));
     assert_eq!(r.rule, Rule::InconsistentVerdict);
-    assert!(r.message.contains("banned substance 'clenbuterol'"), "{}", r.message);
+    assert!(r.facts.to_string().contains("banned substance 'clenbuterol'"), "{}", r.facts);
 
     // The lab finds 2.3 µg/kg in the remaining pigs (urine sample): everything from the herd is held.
     f.ok(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol (克伦特罗)", 2_300, 0, Verdict::Fail));
@@ -370,8 +379,8 @@ fn clenbuterol_found_by_a_lab_holds_the_batch_and_every_product_made_from_it() {
     }
     let r = f.refused(&market(), day(7), Farm::sell_event(cuts[0], "10 kg"));
     assert_eq!(r.rule, Rule::BatchBlocked);
-    assert!(r.message.contains("held after a failed inspection through ancestor"), "{}", r.message);
-    assert!(r.message.contains("Clenbuterol"), "{}", r.message);
+    assert!(r.facts.to_string().contains("held after a failed inspection through ancestor"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("Clenbuterol"), "{}", r.facts);
     let r = f.refused(&processor(), day(7), Farm::ship_event(cuts[1], "250 kg", &market_b()));
     assert_eq!(r.rule, Rule::BatchBlocked);
     let r = f.refused(
@@ -493,8 +502,8 @@ fn a_high_toxicity_pesticide_on_vegetables_is_refused() {
     );
     let r = f.refused(&coop_b(), day(5), harvest.clone());
     assert_eq!(r.rule, Rule::WithdrawalPeriod);
-    assert!(r.message.contains("7-day pre-harvest interval"), "{}", r.message);
-    assert!(r.message.contains("cannot be harvested before 2025-11-10 09:00"), "{}", r.message);
+    assert!(r.facts.to_string().contains("7-day pre-harvest interval"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("cannot be harvested before 2025-11-10 09:00"), "{}", r.facts);
     f.ok(&coop_b(), day(9), harvest);
 }
 
@@ -509,8 +518,15 @@ fn a_stall_cannot_sell_more_than_it_received() {
     f.ok(&market(), day(4), Farm::sell_event(pork, "30 kg"));
     let r = f.refused(&market(), day(4), Farm::sell_event(pork, "25 kg"));
     assert_eq!(r.rule, Rule::QuantityExceeded);
-    assert!(r.message.contains("cannot sell 25 kg of Pork"), "{}", r.message);
-    assert!(r.message.contains("only 20 kg held"), "{}", r.message);
+    assert!(r.facts.to_string().contains("cannot sell 25 kg of Pork"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("only 20 kg held"), "{}", r.facts);
+    match &r.facts {
+        Facts::QuantityExceeded { batch, asked, held, action, .. } => {
+            assert_eq!((*batch, asked.to_string(), held.to_string()), (pork, "25 kg".into(), "20 kg".into()));
+            assert_eq!(*action, Take::Sell);
+        }
+        other => panic!("quantity facts, got {other:?}"),
+    }
     // Grams count against kilograms; heads do not.
     f.ok(&market(), day(4), Farm::sell_event(pork, "19500 g"));
     assert_eq!(f.refused(&market(), day(4), Farm::sell_event(pork, "1 head")).rule, Rule::Malformed);
@@ -555,7 +571,7 @@ fn banned_substances_are_refused_and_regulators_can_extend_the_list() {
         Event::InputLotRegistered(feed("Lean-meat premix", &["Clenbuterol hydrochloride"])),
     );
     assert_eq!(r.rule, Rule::BannedSubstance);
-    assert!(r.message.contains("banned substance 'clenbuterol'"), "{}", r.message);
+    assert!(r.facts.to_string().contains("banned substance 'clenbuterol'"), "{}", r.facts);
     let r = f.refused(&supplier(), day(1), Event::InputLotRegistered(feed("瘦肉精预混料", &["盐酸莱克多巴胺"])));
     assert_eq!(r.rule, Rule::BannedSubstance, "Chinese names match too");
 
@@ -622,7 +638,7 @@ fn released_lifts_a_hold_from_descendants_but_a_recall_is_final() {
     }
     let r = f.refused(&regulator(), day(7), Farm::release_event(herd));
     assert_eq!(r.rule, Rule::InvalidState);
-    assert!(r.message.contains("recalls are final"), "{}", r.message);
+    assert!(r.facts.to_string().contains("recalls are final"), "{}", r.facts);
     assert_eq!(f.refused(&regulator(), day(7), Farm::recall_event(herd)).rule, Rule::InvalidState);
     // A co-op may recall what it registered, not what others did.
     let other = f.herd(&coop_b(), day(7), "Cabbage", ProductClass::Vegetable, "1 t");
@@ -702,7 +718,7 @@ fn shipments_go_only_to_actors_who_can_receive_them() {
     let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
     let r = f.refused(&coop(), day(1), Farm::ship_event(herd, "1 head", &lab()));
     assert_eq!(r.rule, Rule::UnknownActor);
-    assert!(r.message.contains("District testing centre cannot record receipts"), "{}", r.message);
+    assert!(r.facts.to_string().contains("District testing centre cannot record receipts"), "{}", r.facts);
     assert_eq!(f.refused(&coop(), day(1), Farm::ship_event(herd, "1 head", &key(99))).rule, Rule::UnknownActor);
     assert_eq!(f.refused(&coop(), day(1), Farm::ship_event(herd, "1 head", &coop())).rule, Rule::Malformed);
     let by_market = Event::Shipped(Shipped {
@@ -713,7 +729,7 @@ fn shipments_go_only_to_actors_who_can_receive_them() {
         }
     });
     let r = f.refused(&coop(), day(1), by_market);
-    assert!(r.message.contains("is not a transporter"), "{}", r.message);
+    assert!(r.facts.to_string().contains("is not a transporter"), "{}", r.facts);
     assert_eq!(f.batch(herd).held_by(&coop().public()), Some(q("40 head")));
 }
 

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use trace_core::{BatchId, Direction, Gtin, Ledger, Lot, Record, RecordId, Role, SecretKey, VetDrugCode};
+use trace_core::{BatchId, Direction, Facts, Gtin, Ledger, Lot, Record, RecordId, Role, SecretKey, VetDrugCode};
 
 use crate::auth::{self, ReplayGuard};
 use crate::error::ApiError;
@@ -311,11 +311,11 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 fn parse_record(headers: &HeaderMap, body: &[u8]) -> Result<Record, ApiError> {
     // An exact media type: `application/json-seq` or `application/jsonx` is not JSON to us.
     if media_type(headers)?.as_deref() == Some("application/octet-stream") {
-        return Record::decode(body).map_err(|e| malformed(format!("not a canonical record: {e}")));
+        return Record::decode(body).map_err(|e| malformed(Facts::NotCanonical { why: e.to_string() }));
     }
     require_json(headers)?;
     let w: WireRecord = serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))?;
-    w.into_record().map_err(malformed)
+    w.into_record().map_err(|why| malformed(Facts::BadWireRecord { index: None, why }))
 }
 
 async fn submit(
@@ -370,7 +370,8 @@ async fn submit_bulk(
                 results.push(None);
                 records.push(r);
             }
-            Err(m) => results.push(Some(BulkResult::Err { error: malformed(format!("record {i}: {m}")).body() })),
+            Err(why) => results
+                .push(Some(BulkResult::Err { error: malformed(Facts::BadWireRecord { index: Some(i), why }).body() })),
         }
     }
     let n = node.clone();
@@ -415,10 +416,10 @@ fn bulk_error(e: ApiError) -> BulkResult {
     BulkResult::Err { error: e.body() }
 }
 
-/// A record whose wire form the node cannot read: refused under [`Rule::Malformed`], as core refuses bytes
-/// that do not decode.
-fn malformed(message: impl Into<String>) -> ApiError {
-    ApiError::Refused(trace_core::Refusal::new(trace_core::Rule::Malformed, message))
+/// A record whose wire form the node cannot read: refused with facts of [`trace_core::Rule::Malformed`], as core refuses
+/// bytes that do not decode.
+fn malformed(facts: Facts) -> ApiError {
+    ApiError::Refused(trace_core::Refusal::new(facts))
 }
 
 async fn record(

@@ -213,7 +213,7 @@ impl ApiError {
     /// The full sentence, cause included: what the log gets.
     fn detail(&self) -> String {
         match self {
-            ApiError::Refused(r) => r.message.clone(),
+            ApiError::Refused(r) => r.facts.to_string(),
             ApiError::Core(e) => e.message(),
             ApiError::InvalidValue(m)
             | ApiError::BadJson(m)
@@ -238,7 +238,19 @@ impl ApiError {
 
     /// The `error` member of the answer (also one bulk result's error).
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { code: self.code().to_owned(), message: self.message() }
+        ErrorBody { code: self.code().to_owned(), message: self.message(), facts: self.facts() }
+    }
+
+    /// A refusal's facts as JSON: for a record refused by a rule (or by the signature and origin checks).
+    fn facts(&self) -> Option<serde_json::Value> {
+        let facts = match self {
+            ApiError::Refused(r) => Some(r.facts.clone()),
+            ApiError::Core(e) => e.facts(),
+            _ => None,
+        }?;
+        // Facts are plain data (strings, numbers, lists); serialising them cannot fail, and if it ever did the
+        // answer would still carry its code and message.
+        serde_json::to_value(facts).ok()
     }
 }
 

@@ -119,6 +119,9 @@ pub struct ErrorBody {
     pub code: String,
     /// Message.
     pub message: String,
+    /// A refusal's typed facts (core's `Facts`, tagged by `fact`; see `docs/api.md`), absent for other errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<serde_json::Value>,
 }
 
 /// An error answer.

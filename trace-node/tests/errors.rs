@@ -13,11 +13,16 @@ use crate::common::*;
 
 /// The status and JSON body an error answers with.
 async fn answer(e: ApiError) -> (u16, String, String) {
+    let (status, v) = answer_json(e).await;
+    (status, code(&v).to_owned(), v["error"]["message"].as_str().unwrap().to_owned())
+}
+
+/// The status and the whole JSON body.
+async fn answer_json(e: ApiError) -> (u16, serde_json::Value) {
     let resp = e.into_response();
     let status = resp.status().as_u16();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    (status, code(&v).to_owned(), v["error"]["message"].as_str().unwrap().to_owned())
+    (status, serde_json::from_slice(&bytes).unwrap())
 }
 
 /// The statuses docs/api.md gives the rule codes.
@@ -33,14 +38,33 @@ fn documented_status(code: &str) -> u16 {
 #[tokio::test]
 async fn every_rule_answers_its_code_with_the_status_of_its_class() {
     assert_eq!(Rule::ALL.len(), 23, "a new rule needs a row in docs/api.md's error table");
+    let examples = Facts::examples();
     for &rule in Rule::ALL {
-        let (status, code, message) = answer(Error::Refused(Refusal::new(rule, "why")).into()).await;
+        let facts = examples.iter().find(|f| f.rule() == rule).unwrap_or_else(|| panic!("{rule}: no facts"));
+        let (status, v) = answer_json(Error::Refused(Refusal::new(facts.clone())).into()).await;
+        let code = code(&v).to_owned();
         assert_eq!(code, rule.code());
         assert_eq!(status, class_status(rule.class()).as_u16(), "{code}");
         assert_eq!(status, documented_status(&code), "{code}: docs/api.md");
-        assert_eq!(message, "why");
+        assert_eq!(v["error"]["message"], facts.to_string(), "{code}: the message is core's English");
+        assert_eq!(v["error"]["facts"], serde_json::to_value(facts).unwrap(), "{code}: the facts as core has them");
+        assert!(v["error"]["facts"]["fact"].is_string(), "{code}: tagged by fact");
         assert_eq!(Rule::from_code(&code), Some(rule), "the CLI reads {code} back into its rule");
     }
+}
+
+#[tokio::test]
+async fn only_refusals_answer_facts() {
+    let key = SecretKey::from_seed([1; 32]).public();
+    let (_, v) = answer_json(Error::Verify(VerifyError::BadSignature { author: key }).into()).await;
+    assert_eq!(v["error"]["facts"]["fact"], "bad-signature");
+    assert_eq!(v["error"]["facts"]["author"], key.to_string());
+    for e in [Error::NotFound("batch X".into()), Error::Parse(ParseError::new("GTIN", "12", "too short"))] {
+        let (_, v) = answer_json(e.into()).await;
+        assert!(v["error"].get("facts").is_none(), "{v}");
+    }
+    let (_, v) = answer_json(Error::Storage("disk full".into()).into()).await;
+    assert!(v["error"].get("facts").is_none(), "{v}");
 }
 
 #[tokio::test]
@@ -52,7 +76,7 @@ async fn every_kind_of_core_error_answers_cores_code_with_the_status_of_its_clas
         (Error::Verify(VerifyError::BadSignature { author: key }), 400, "bad-signature"),
         (Error::Verify(VerifyError::WrongOrigin { expected: "a".into(), found: "b".into() }), 400, "wrong-origin"),
         (Error::Verify(VerifyError::BrokenChain { index: 3, why: "gap".into() }), 400, "verify-failed"),
-        (Error::Refused(Refusal::new(Rule::StaleHead, "raced")), 409, "stale-head"),
+        (Error::Refused(Refusal::new(Facts::StaleHead { expected: vec![] })), 409, "stale-head"),
         (Error::NotFound("batch X".into()), 404, "not-found"),
         // Core calls a checkpoint that does not describe the ledger the caller's fault; the node used to answer
         // it 500.

@@ -12,10 +12,7 @@ impl Ctx<'_, '_> {
     pub(super) fn new_batch(&mut self, output: u32, kind: BatchKind, quantity: Quantity) -> Result<BatchState, Error> {
         let id = BatchId::derive(&self.id, output);
         if self.ov.batch(id)?.is_some() {
-            return refuse(
-                Rule::BatchIdCollision,
-                format!("batch id {id} is taken; change the record (its time) and sign again"),
-            );
+            return refuse(Facts::BatchIdCollision { batch: id });
         }
         let zero = Quantity { milli: 0, unit: quantity.unit };
         Ok(BatchState {
@@ -47,7 +44,7 @@ impl Ctx<'_, '_> {
 
     pub(super) fn batch_registered(&mut self, e: &BatchRegistered) -> Result<BatchId, Error> {
         if let (Some(g), Some(l)) = (&e.gtin, &e.lot) {
-            self.gtin_lot_free(g.as_str(), l.as_str())?;
+            self.gtin_lot_free(g, l)?;
         }
         let kind = BatchKind::Produce {
             product: e.product.clone(),
@@ -62,36 +59,31 @@ impl Ctx<'_, '_> {
         Ok(b.id)
     }
 
-    pub(super) fn gtin_lot_free(&self, gtin: &str, lot: &str) -> Result<(), Error> {
-        let key = schema::gtin_lot(gtin, lot);
+    pub(super) fn gtin_lot_free(&self, gtin: &Gtin, lot: &Lot) -> Result<(), Error> {
+        let key = schema::gtin_lot(gtin.as_str(), lot.as_str());
         if let Some(v) = self.ov.get(&key)? {
-            let other = schema::read_u64_value(&key, &v)?;
-            let other = BatchId::from_value(other).map_or_else(|| other.to_string(), |b| b.to_string());
-            return refuse(Rule::InvalidState, format!("GTIN {gtin} lot {lot} is already batch {other}"));
+            let other = stored_batch(&key, &v)?;
+            return refuse(Facts::GtinLotTaken { gtin: gtin.clone(), lot: lot.clone(), other });
         }
         Ok(())
     }
 
     pub(super) fn input_lot_registered(&mut self, e: &InputLotRegistered) -> Result<BatchId, Error> {
         if let Some((s, b)) = self.first_banned(&e.active_substances)? {
-            return refuse(
-                Rule::BannedSubstance,
-                format!("{} contains {s}, which matches banned substance '{b}'", e.name),
-            );
+            return refuse(Facts::BannedSubstance { product: e.name.clone(), substance: s.to_owned(), listed_as: b });
         }
         if e.kind == InputKind::Pesticide && e.prescription_only {
-            return refuse(Rule::Malformed, "prescription-only applies to vet drugs, not pesticides");
+            return refuse(Facts::PrescriptionOnlyPesticide);
         }
         let mut seen = BTreeSet::new();
         for c in &e.vet_drug_codes {
             if !seen.insert(c.as_str()) {
-                return refuse(Rule::Malformed, format!("vet-drug code {c} is listed twice"));
+                return refuse(Facts::VetDrugCodeTwice { code: c.clone() });
             }
             let key = schema::vet_drug_code(c.as_str());
             if let Some(v) = self.ov.get(&key)? {
-                let other = schema::read_u64_value(&key, &v)?;
-                let other = BatchId::from_value(other).map_or_else(|| other.to_string(), |b| b.to_string());
-                return refuse(Rule::InvalidState, format!("vet-drug code {c} already belongs to lot {other}"));
+                let lot = stored_batch(&key, &v)?;
+                return refuse(Facts::VetDrugCodeTaken { code: c.clone(), lot });
             }
         }
         let b = self.new_batch(0, BatchKind::Input(e.clone()), e.quantity)?;
@@ -104,15 +96,15 @@ impl Ctx<'_, '_> {
 
     pub(super) fn transformed(&mut self, inputs: &mut [BatchState], e: &Transformed) -> Result<Vec<BatchId>, Error> {
         let what = match e.process {
-            crate::event::Process::Slaughter => "slaughtered",
-            crate::event::Process::Harvest => "harvested",
-            _ => "transformed",
+            crate::event::Process::Slaughter => Action::Slaughtered,
+            crate::event::Process::Harvest => Action::Harvested,
+            _ => Action::Transformed,
         };
         let mut withdrawals = Vec::new();
         for (b, i) in inputs.iter_mut().zip(&e.inputs) {
             self.ensure_movable(b, what)?;
             self.ensure_withdrawal_over(b, what)?;
-            self.take_from_holder(b, i.quantity, "use")?;
+            self.take_from_holder(b, i.quantity, Take::Use)?;
             b.consumed = b.consumed.checked_add(i.quantity).unwrap_or(b.consumed);
             for w in &b.withdrawals {
                 // A batch reached along two paths (a diamond of transforms) would otherwise carry the same
@@ -125,7 +117,7 @@ impl Ctx<'_, '_> {
         let mut created = Vec::with_capacity(e.outputs.len());
         for (n, o) in e.outputs.iter().enumerate() {
             if let (Some(g), Some(l)) = (&o.gtin, &o.lot) {
-                self.gtin_lot_free(g.as_str(), l.as_str())?;
+                self.gtin_lot_free(g, l)?;
             }
             let kind = BatchKind::Produce {
                 product: o.product.clone(),
@@ -146,4 +138,11 @@ impl Ctx<'_, '_> {
         }
         Ok(created)
     }
+}
+
+/// The batch id stored under an index key. A stored number that is no batch id is a corrupt store, not a
+/// refusal: a refusal's facts name a batch.
+fn stored_batch(key: &[u8], value: &[u8]) -> Result<BatchId, Error> {
+    let n = schema::read_u64_value(key, value)?;
+    BatchId::from_value(n).ok_or_else(|| schema::corrupt(key, format!("{n} is not a batch id")))
 }

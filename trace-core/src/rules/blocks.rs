@@ -14,18 +14,17 @@ impl Ctx<'_, '_> {
         self.ov.mark(schema::parent_edge(child, parent));
     }
 
-    pub(super) fn ensure_movable(&self, b: &BatchState, what: &str) -> Result<(), Error> {
+    pub(super) fn ensure_movable(&self, b: &BatchState, action: Action) -> Result<(), Error> {
         if let Some(block) = b.blocks.iter().max_by_key(|x| x.kind == BlockKind::Recalled) {
-            let how = match block.kind {
-                BlockKind::Held => "on hold",
-                BlockKind::FailedInspection => "held after a failed inspection",
-                BlockKind::Recalled => "recalled",
-            };
-            let via = if block.source == b.id { String::new() } else { format!(" through ancestor {}", block.source) };
-            return refuse(
-                Rule::BatchBlocked,
-                format!("{} is {how}{via} since {} ({}); it cannot be {what}", b.label(), block.time, block.reason),
-            );
+            return refuse(Facts::Blocked {
+                batch: b.id,
+                label: b.name(),
+                block: block.kind,
+                source: block.source,
+                since: block.time,
+                reason: block.reason.clone(),
+                action,
+            });
         }
         Ok(())
     }
@@ -33,7 +32,7 @@ impl Ctx<'_, '_> {
     /// Places a block on `b` and every descendant.
     pub(super) fn block(&mut self, b: &mut BatchState, kind: BlockKind, reason: &str) -> Result<(), Error> {
         if kind == BlockKind::Recalled && b.blocks.iter().any(|x| x.kind == BlockKind::Recalled && x.source == b.id) {
-            return refuse(Rule::InvalidState, format!("{} is already recalled", b.id));
+            return refuse(Facts::AlreadyRecalled { batch: b.id });
         }
         let block = Block { kind, source: b.id, record: self.id, reason: reason.to_owned(), time: self.time };
         b.blocks.push(block.clone());
@@ -45,10 +44,7 @@ impl Ctx<'_, '_> {
         let _ = e;
         let liftable = |x: &Block| x.source == b.id && x.kind != BlockKind::Recalled;
         if !b.blocks.iter().any(liftable) {
-            return refuse(
-                Rule::InvalidState,
-                format!("{} has no hold of its own to release (recalls are final)", b.label()),
-            );
+            return refuse(Facts::NoHoldToRelease { batch: b.id, label: b.name() });
         }
         let root = b.id;
         let lift =

@@ -12,17 +12,17 @@ use super::*;
 impl Ctx<'_, '_> {
     pub(super) fn certified(&mut self, author: &Actor, b: &BatchState, e: &Certified) -> Result<(), Error> {
         if e.valid_until < e.valid_from {
-            return refuse(Rule::Malformed, "certificate valid_until is before valid_from");
+            return refuse(Facts::CertificateEndsBeforeStart { valid_from: e.valid_from, valid_until: e.valid_until });
         }
         if !author.has(Role::Regulator) && !author.has(Role::Vet) && !self.holds(b) {
-            return refuse(Rule::NotHolder, format!("{} may only certify batches it holds", author.name));
+            return refuse(Facts::CertifierNotHolder { actor: author.name.clone() });
         }
         if e.kind == CertKind::Quarantine && !author.has(Role::Vet) && !author.has(Role::Regulator) {
-            return refuse(Rule::RoleNotPermitted, "quarantine certificates are issued by vets or regulators");
+            return refuse(Facts::QuarantineNeedsVet);
         }
-        self.ensure_movable(b, "certified")?;
+        self.ensure_movable(b, Action::Certified)?;
         if matches!(e.kind, CertKind::OriginExit | CertKind::Quarantine) {
-            self.ensure_withdrawal_over(b, "certified for market")?;
+            self.ensure_withdrawal_over(b, Action::CertifiedForMarket)?;
         }
         Ok(())
     }

@@ -18,8 +18,7 @@ impl Ctx<'_, '_> {
         b.holdings.iter().any(|h| self.is_me(&h.holder) && !h.quantity.is_zero())
     }
 
-    pub(super) fn take_from_holder(&self, b: &mut BatchState, q: Quantity, what: &str) -> Result<(), Error> {
-        let label = b.label();
+    pub(super) fn take_from_holder(&self, b: &mut BatchState, q: Quantity, action: Take) -> Result<(), Error> {
         // What the author holds under keys it has since rotated away from is its own: fold it into the
         // holding under its current key before taking from it.
         let (old, mut kept): (Vec<Holding>, Vec<Holding>) =
@@ -29,70 +28,59 @@ impl Ctx<'_, '_> {
         }
         b.holdings = kept;
         let Some(h) = b.holdings.iter_mut().find(|h| h.holder == self.author) else {
-            return refuse(Rule::NotHolder, format!("{} holds none of {label}", self.name));
+            return refuse(Facts::HoldsNone { actor: self.name.clone(), batch: b.id, label: b.name() });
         };
         if !h.quantity.comparable(q) {
-            return refuse(Rule::Malformed, format!("{q} cannot be measured against {} held", h.quantity));
+            return refuse(Facts::Incomparable { asked: q, held: h.quantity });
         }
         match h.quantity.checked_sub(q) {
             Some(rest) => h.quantity = rest,
             None => {
-                return refuse(
-                    Rule::QuantityExceeded,
-                    format!("cannot {what} {q} of {label}: only {} held", h.quantity),
-                );
+                let held = h.quantity;
+                return refuse(Facts::QuantityExceeded { batch: b.id, label: b.name(), asked: q, held, action });
             }
         }
         b.holdings.retain(|h| !h.quantity.is_zero());
         Ok(())
     }
 
-    pub(super) fn active_actor(&self, key: &PublicKey, what: &str) -> Result<Actor, Error> {
+    pub(super) fn active_actor(&self, key: &PublicKey, party: Party) -> Result<Actor, Error> {
         match self.ov.actor(key)? {
             Some(a) if a.active() => Ok(a),
-            Some(a) => refuse(Rule::UnknownActor, format!("{what} {} is revoked", a.name)),
-            None => refuse(Rule::UnknownActor, format!("{what} {} is not an admitted actor", key.short())),
+            Some(a) => refuse(Facts::PartyRevoked { party, name: a.name }),
+            None => refuse(Facts::PartyNotAdmitted { party, key: *key }),
         }
     }
 
     pub(super) fn shipped(&mut self, b: &mut BatchState, e: &Shipped) -> Result<(), Error> {
-        self.ensure_movable(b, "shipped")?;
-        self.ensure_withdrawal_over(b, "shipped")?;
+        self.ensure_movable(b, Action::Shipped)?;
+        self.ensure_withdrawal_over(b, Action::Shipped)?;
         if e.to == self.author {
-            return refuse(Rule::Malformed, "a batch cannot be shipped to its own holder");
+            return refuse(Facts::ShippedToSelf);
         }
-        let receiver = self.active_actor(&e.to, "receiver")?;
+        let receiver = self.active_actor(&e.to, Party::Receiver)?;
         if !RECEIVER_ROLES.iter().any(|r| receiver.has(*r)) {
             // Nobody could ever record the receipt, so the goods would stay in transit for good.
-            return refuse(
-                Rule::UnknownActor,
-                format!(
-                    "receiver {} cannot record receipts (it is not a co-op, processor, supplier, transporter or market)",
-                    receiver.name
-                ),
-            );
+            return refuse(Facts::ReceiverCannotReceive { receiver: receiver.name });
         }
         if let Some(c) = &e.carrier {
-            let carrier = self.active_actor(c, "carrier")?;
+            let carrier = self.active_actor(c, Party::Carrier)?;
             if !carrier.has(Role::Transporter) {
-                return refuse(Rule::UnknownActor, format!("carrier {} is not a transporter", carrier.name));
+                return refuse(Facts::CarrierNotTransporter { carrier: carrier.name });
             }
         }
-        self.take_from_holder(b, e.quantity, "ship")?;
+        self.take_from_holder(b, e.quantity, Take::Ship)?;
         b.in_transit.push(Transit { shipment: self.id, from: self.author, to: e.to, quantity: e.quantity });
         Ok(())
     }
 
     pub(super) fn received(&mut self, b: &mut BatchState, e: &Received) -> Result<(), Error> {
         let Some(pos) = b.in_transit.iter().position(|t| t.shipment == e.shipment) else {
-            return refuse(Rule::InvalidState, format!("no shipment {} of {} is in transit", short(&e.shipment), b.id));
+            return refuse(Facts::NoSuchShipment { shipment: e.shipment, batch: b.id });
         };
         let t = b.in_transit[pos].clone();
         if !self.is_me(&t.to) {
-            return refuse(
-                Rule::NotHolder,
-                format!("shipment {} is addressed to {}, not to the author", short(&e.shipment), t.to.short()),
-            );
+            return refuse(Facts::ShipmentNotForAuthor { shipment: e.shipment, to: t.to });
         }
         b.in_transit.remove(pos);
         // Accepted goods go to the receiver under its current key; refused goods go back to the shipper.
@@ -108,10 +96,7 @@ pub(super) fn add_holding(b: &mut BatchState, holder: PublicKey, q: Quantity) ->
 
 pub(super) fn add_holding_to(holdings: &mut Vec<Holding>, holder: PublicKey, q: Quantity) -> Result<(), Error> {
     if let Some(h) = holdings.iter_mut().find(|h| h.holder == holder) {
-        h.quantity = h
-            .quantity
-            .checked_add(q)
-            .ok_or_else(|| Error::Refused(Refusal::new(Rule::Malformed, "quantity overflow")))?;
+        h.quantity = h.quantity.checked_add(q).ok_or_else(|| Error::Refused(Refusal::new(Facts::QuantityOverflow)))?;
     } else {
         holdings.push(Holding { holder, quantity: q });
     }

@@ -17,19 +17,13 @@ const CST_MS: u64 = DISPLAY_OFFSET_MS.unsigned_abs();
 pub fn check_envelope(record: &Record) -> Result<(), Error> {
     let b = record.body();
     if b.precision == TimePrecision::Day && b.time.0.checked_add(CST_MS).is_none_or(|t| t % DAY_MS != 0) {
-        return refuse(
-            Rule::Malformed,
-            format!("a day-precision time must be 00:00 UTC+08:00 of its day; {} is not", b.time),
-        );
+        return refuse(Facts::DayNotAtMidnight { time: b.time });
     }
     if let Some(pair) = b.extensions.windows(2).find(|w| w[0].tag >= w[1].tag) {
-        return refuse(
-            Rule::Malformed,
-            format!("extension tags must increase strictly; {} is followed by {}", pair[0].tag, pair[1].tag),
-        );
+        return refuse(Facts::ExtensionsOutOfOrder { tag: pair[0].tag, next: pair[1].tag });
     }
     if let Some(x) = b.extensions.first() {
-        return refuse(Rule::Malformed, format!("extension tag {} is not one this ledger knows", x.tag));
+        return refuse(Facts::UnknownExtension { tag: x.tag });
     }
     Ok(())
 }

@@ -14,30 +14,20 @@ impl Ctx<'_, '_> {
         let banned_found = banned.is_some() && e.value_milli.is_none_or(|v| v > 0);
         if e.verdict == Verdict::Pass && banned_found && e.value_milli.is_some() {
             let name = banned.unwrap_or_default();
-            return refuse(
-                Rule::InconsistentVerdict,
-                format!("verdict 'pass' but banned substance '{name}' was found ({} {})", milli(e.value_milli), e.unit),
-            );
+            return refuse(Facts::PassWithBanned { listed_as: name, value_milli: e.value_milli, unit: e.unit.clone() });
         }
         if e.verdict == Verdict::Pass && over_limit {
-            return refuse(
-                Rule::InconsistentVerdict,
-                format!("verdict 'pass' but {} exceeds the limit {}", milli(e.value_milli), milli(e.limit_milli)),
-            );
+            return refuse(Facts::PassOverLimit { value_milli: e.value_milli, limit_milli: e.limit_milli });
         }
         let within_limit = matches!((e.value_milli, e.limit_milli), (Some(v), Some(l)) if v <= l);
         if e.verdict == Verdict::Fail && within_limit && !banned_found {
             // A failed inspection holds the batch and everything made from it; it must be backed by its numbers.
-            return refuse(
-                Rule::InconsistentVerdict,
-                format!(
-                    "verdict 'fail' but {} {} is within the limit {} and {} is not a banned substance",
-                    milli(e.value_milli),
-                    e.unit,
-                    milli(e.limit_milli),
-                    e.analyte
-                ),
-            );
+            return refuse(Facts::FailWithinLimit {
+                analyte: e.analyte.clone(),
+                value_milli: e.value_milli,
+                limit_milli: e.limit_milli,
+                unit: e.unit.clone(),
+            });
         }
         if e.verdict == Verdict::Fail {
             let reason = format!(

@@ -19,7 +19,7 @@ pub const CODES: usize = 1000;
 pub fn check_limits(record: &Record) -> Result<(), Error> {
     let b = record.body();
     if b.parents.len() > limits::PARENTS {
-        return refuse(Rule::LimitExceeded, format!("{} parents; at most {}", b.parents.len(), limits::PARENTS));
+        return refuse(Facts::TooMany { field: "parents".into(), count: b.parents.len(), max: limits::PARENTS });
     }
     let mut texts: Vec<(&str, &str)> = Vec::new();
     let mut lists: Vec<(&str, usize)> = Vec::new();
@@ -28,7 +28,7 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
             texts.extend([("name", e.name.as_str()), ("registration", &e.registration), ("location", &e.location)]);
             lists.push(("roles", e.roles.len()));
             if e.roles.is_empty() {
-                return refuse(Rule::Malformed, "an actor needs at least one role");
+                return refuse(Facts::NoRoles);
             }
         }
         Event::ActorRevoked(e) => texts.push(("reason", &e.reason)),
@@ -46,10 +46,11 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
             texts.extend(e.active_substances.iter().map(|s| ("active substance", s.as_str())));
             lists.push(("active substances", e.active_substances.len()));
             if e.vet_drug_codes.len() > limits::CODES {
-                return refuse(
-                    Rule::LimitExceeded,
-                    format!("{} vet-drug codes; at most {}", e.vet_drug_codes.len(), limits::CODES),
-                );
+                return refuse(Facts::TooMany {
+                    field: "vet-drug codes".into(),
+                    count: e.vet_drug_codes.len(),
+                    max: limits::CODES,
+                });
             }
             nonzero(e.quantity, "quantity")?;
         }
@@ -78,7 +79,7 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
             texts.extend(e.outputs.iter().map(|o| ("product", o.product.as_str())));
             lists.extend([("inputs", e.inputs.len()), ("outputs", e.outputs.len())]);
             if e.inputs.is_empty() || e.outputs.is_empty() {
-                return refuse(Rule::Malformed, "a transform needs at least one input and one output");
+                return refuse(Facts::TransformEmpty);
             }
             for i in &e.inputs {
                 nonzero(i.quantity, "input quantity")?;
@@ -102,7 +103,7 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
         Event::BannedListChanged(e) => {
             texts.push(("reason", &e.reason));
             if e.add.iter().chain(&e.remove).any(|s| normalize(s).is_empty()) {
-                return refuse(Rule::Malformed, "a banned substance name cannot be empty");
+                return refuse(Facts::EmptySubstanceName);
             }
             texts.extend(e.add.iter().chain(&e.remove).map(|s| ("substance", s.as_str())));
             lists.extend([("add", e.add.len()), ("remove", e.remove.len())]);
@@ -110,12 +111,12 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
     }
     for (what, t) in texts {
         if t.len() > limits::TEXT {
-            return refuse(Rule::LimitExceeded, format!("{what} is {} bytes; at most {}", t.len(), limits::TEXT));
+            return refuse(Facts::TooLong { field: what.into(), bytes: t.len(), max: limits::TEXT });
         }
     }
     for (what, n) in lists {
         if n > limits::LIST {
-            return refuse(Rule::LimitExceeded, format!("{n} {what}; at most {}", limits::LIST));
+            return refuse(Facts::TooMany { field: what.into(), count: n, max: limits::LIST });
         }
     }
     Ok(())
@@ -123,7 +124,7 @@ pub fn check_limits(record: &Record) -> Result<(), Error> {
 
 pub(super) fn nonzero(q: Quantity, what: &str) -> Result<(), Error> {
     if q.is_zero() {
-        return refuse(Rule::Malformed, format!("{what} must be more than zero"));
+        return refuse(Facts::NotPositive { field: what.into() });
     }
     Ok(())
 }

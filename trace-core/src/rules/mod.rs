@@ -1,5 +1,6 @@
 //! The rules enforced when a record is appended (docs/data-model.md, section 3), each in one place, and the state
-//! changes an accepted record makes. Every refusal names its [`Rule`] and the fact that breaks it.
+//! changes an accepted record makes. Every refusal carries typed [`Facts`] and the [`Rule`](crate::Rule) they
+//! break.
 //!
 //! `apply` is called by the ledger's writer for one record at a time, inside a group commit, with the
 //! writer's `Overlay` of pending writes, which shows the effects of the records accepted before it. It either
@@ -15,15 +16,16 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::error::{Error, Refusal, Rule, short};
+use crate::error::{Error, Refusal};
 use crate::event::*;
+use crate::facts::{Action, BatchHead, Facts, Interval, Party, Take};
 use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::record::Record;
 use crate::schema;
 use crate::state::*;
 use crate::store::Overlay;
-use crate::values::{InputKind, Quantity, Role, Time};
+use crate::values::{Gtin, InputKind, Lot, Quantity, Role, Time};
 
 mod batches;
 mod blocks;
@@ -45,8 +47,8 @@ pub use roles::permitted_roles;
 pub use substances::{SHIPPED_BANNED_LIST, normalize, shipped_banned_substances};
 pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS};
 
-fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Error> {
-    Err(Error::Refused(Refusal::new(rule, message)))
+fn refuse<T>(facts: Facts) -> Result<T, Error> {
+    Err(Error::Refused(Refusal::new(facts)))
 }
 
 /// What an accepted record did.
@@ -91,39 +93,26 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
     let author = match cx.ov.actor(&cx.author)? {
         Some(a) => a,
         None => {
-            return refuse(
-                Rule::UnknownAuthor,
-                format!("author {} is not an admitted actor of this ledger", cx.author),
-            );
+            return refuse(Facts::UnknownAuthor { author: cx.author });
         }
     };
     if let Some(at) = author.revoked_at {
-        let how = match author.rotated_to {
-            Some(k) => format!("rotated to {} at entry {at}", k.short()),
-            None => format!("revoked at entry {at}"),
-        };
-        return refuse(Rule::RevokedAuthor, format!("key of {} was {how}", author.name));
+        return refuse(Facts::AuthorRetired { actor: author.name.clone(), at, rotated_to: author.rotated_to });
     }
     cx.me.extend(author.previous_keys.iter().copied());
     cx.name.clone_from(&author.name);
     let allowed = permitted_roles(&body.event);
     if !allowed.iter().any(|r| author.has(*r)) {
-        let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
-        let has: Vec<&str> = author.roles.iter().map(|r| r.as_str()).collect();
-        return refuse(
-            Rule::RoleNotPermitted,
-            format!(
-                "{} needs one of the roles [{}]; {} has [{}]",
-                body.event.kind(),
-                names.join(", "),
-                author.name,
-                has.join(", ")
-            ),
-        );
+        return refuse(Facts::RoleNotPermitted {
+            kind: body.event.kind().to_owned(),
+            needs: allowed.to_vec(),
+            has: author.roles.clone(),
+            actor: author.name.clone(),
+        });
     }
     for p in &body.parents {
         if cx.ov.record_index(p)?.is_none() {
-            return refuse(Rule::UnknownParent, format!("parent {p} is not in this ledger"));
+            return refuse(Facts::UnknownParent { parent: *p });
         }
     }
     let acted = cx.check_heads()?;
@@ -146,10 +135,7 @@ impl Ctx<'_, '_> {
                 self.admit(a);
                 Ok(Effects::default())
             }
-            _ => refuse(
-                Rule::Genesis,
-                "the first record must be the authority admitting itself (ActorAdmitted, author = actor, role authority, no parents)",
-            ),
+            _ => refuse(Facts::Genesis),
         }
     }
 
@@ -159,29 +145,26 @@ impl Ctx<'_, '_> {
         let event = &body.event;
         if let Event::Correction(c) = event {
             if body.parents != [c.target] {
-                return refuse(Rule::StaleHead, format!("a correction's only parent must be its target {}", c.target));
+                return refuse(Facts::CorrectionParent { target: c.target });
             }
             return Ok(Vec::new());
         }
         let ids = event.acted_on();
         let unique: BTreeSet<BatchId> = ids.iter().copied().collect();
         if unique.len() != ids.len() {
-            return refuse(Rule::Malformed, "the same batch is named twice");
+            return refuse(Facts::BatchNamedTwice);
         }
         let mut states = Vec::with_capacity(ids.len());
         for id in &ids {
             match self.ov.batch(*id)? {
                 Some(s) => states.push(s),
-                None => return refuse(Rule::UnknownBatch, format!("batch {id} does not exist in this ledger")),
+                None => return refuse(Facts::UnknownBatch { batch: *id }),
             }
         }
         let heads: Vec<RecordId> = states.iter().map(|s| s.head).collect();
         if body.parents != heads {
-            let want: Vec<String> = states.iter().map(|s| format!("{} head {}", s.id, short(&s.head))).collect();
-            return refuse(
-                Rule::StaleHead,
-                format!("parents must be the current heads [{}]; fetch the batch again and re-sign", want.join(", ")),
-            );
+            let expected = states.iter().map(|s| BatchHead { batch: s.id, head: s.head }).collect();
+            return refuse(Facts::StaleHead { expected });
         }
         self.not_before_last_event(&states)?;
         Ok(states)
@@ -215,10 +198,7 @@ impl Ctx<'_, '_> {
             Event::Held(e) => self.block(&mut acted[0], BlockKind::Held, &e.reason)?,
             Event::Recalled(e) => {
                 if !author.has(Role::Regulator) && !self.is_me(&acted[0].registrant) {
-                    return refuse(
-                        Rule::RoleNotPermitted,
-                        format!("only a regulator or its registrant may recall {}", acted[0].id),
-                    );
+                    return refuse(Facts::RecallNotPermitted { batch: acted[0].id });
                 }
                 self.block(&mut acted[0], BlockKind::Recalled, &e.reason)?
             }

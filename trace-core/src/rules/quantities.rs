@@ -9,15 +9,15 @@ use super::*;
 
 impl Ctx<'_, '_> {
     pub(super) fn sold(&mut self, b: &mut BatchState, e: &Sold) -> Result<(), Error> {
-        self.ensure_movable(b, "sold")?;
-        self.ensure_withdrawal_over(b, "sold")?;
-        self.take_from_holder(b, e.quantity, "sell")?;
+        self.ensure_movable(b, Action::Sold)?;
+        self.ensure_withdrawal_over(b, Action::Sold)?;
+        self.take_from_holder(b, e.quantity, Take::Sell)?;
         b.sold = b.sold.checked_add(e.quantity).unwrap_or(b.sold);
         Ok(())
     }
 
     pub(super) fn disposed(&mut self, b: &mut BatchState, e: &Disposed) -> Result<(), Error> {
-        self.take_from_holder(b, e.quantity, "dispose of")?;
+        self.take_from_holder(b, e.quantity, Take::DisposeOf)?;
         b.disposed = b.disposed.checked_add(e.quantity).unwrap_or(b.disposed);
         Ok(())
     }

@@ -56,13 +56,10 @@ impl Ctx<'_, '_> {
 
     pub(super) fn actor_admitted(&mut self, author: &Actor, e: &ActorAdmitted) -> Result<(), Error> {
         if let Some(existing) = self.ov.actor(&e.actor)? {
-            return refuse(
-                Rule::InvalidState,
-                format!("key {} is already admitted as {}", e.actor.short(), existing.name),
-            );
+            return refuse(Facts::KeyAlreadyAdmitted { key: e.actor, name: existing.name });
         }
         if e.roles.contains(&Role::Authority) && !author.has(Role::Authority) {
-            return refuse(Rule::RoleNotPermitted, "only an authority may admit another authority");
+            return refuse(Facts::AuthorityAdmitsAuthority);
         }
         self.admit(e);
         Ok(())
@@ -70,13 +67,13 @@ impl Ctx<'_, '_> {
 
     pub(super) fn actor_revoked(&mut self, author: &Actor, e: &ActorRevoked) -> Result<(), Error> {
         let Some(mut target) = self.ov.actor(&e.actor)? else {
-            return refuse(Rule::UnknownActor, format!("key {} is not an admitted actor", e.actor));
+            return refuse(Facts::UnknownActor { key: e.actor });
         };
         if !target.active() {
-            return refuse(Rule::InvalidState, format!("{} is already revoked", target.name));
+            return refuse(Facts::AlreadyRevoked { name: target.name });
         }
         if target.has(Role::Authority) && !author.has(Role::Authority) {
-            return refuse(Rule::RoleNotPermitted, "only an authority may revoke an authority");
+            return refuse(Facts::AuthorityRevokesAuthority);
         }
         target.revoked_at = Some(self.index);
         self.ov.put_actor(&target);
@@ -85,7 +82,7 @@ impl Ctx<'_, '_> {
 
     pub(super) fn key_rotated(&mut self, author: &Actor, e: &KeyRotated) -> Result<(), Error> {
         if self.ov.actor(&e.new_key)?.is_some() {
-            return refuse(Rule::InvalidState, format!("key {} is already in use", e.new_key.short()));
+            return refuse(Facts::KeyInUse { key: e.new_key });
         }
         let mut old = author.clone();
         old.revoked_at = Some(self.index);
@@ -103,11 +100,11 @@ impl Ctx<'_, '_> {
         // check_heads made the target the only parent, and every parent was checked to be in the log; refuse
         // rather than read some other entry's author if that ever stops holding.
         let Some(target_index) = self.ov.record_index(&e.target)? else {
-            return refuse(Rule::UnknownParent, format!("correction target {} is not in the log", e.target));
+            return refuse(Facts::CorrectionTargetMissing { target: e.target });
         };
         let target_author = self.entry_author(target_index)?;
         if !self.is_me(&target_author) && !author.has(Role::Regulator) {
-            return refuse(Rule::RoleNotPermitted, "only a record's author or a regulator may correct it");
+            return refuse(Facts::CorrectionNotPermitted);
         }
         self.ov.mark(schema::correction(&e.target, self.index));
         Ok(())

@@ -20,10 +20,7 @@ pub const LATE_ENTRY_MS: u64 = 24 * 3_600_000;
 /// Refuses a claimed time after the ledger's clock by more than [`MAX_FUTURE_SKEW_MS`].
 pub(super) fn not_in_future(claimed: Time, accepted: Time) -> Result<(), Error> {
     if claimed.0 > accepted.0.saturating_add(MAX_FUTURE_SKEW_MS) {
-        return refuse(
-            Rule::BadTime,
-            format!("claimed time {claimed} is after the node's clock {accepted} by more than 5 minutes"),
-        );
+        return refuse(Facts::FutureTime { claimed, clock: accepted });
     }
     Ok(())
 }
@@ -33,10 +30,7 @@ impl Ctx<'_, '_> {
     pub(super) fn not_before_last_event(&self, states: &[BatchState]) -> Result<(), Error> {
         for s in states {
             if self.time < s.last_time {
-                return refuse(
-                    Rule::BadTime,
-                    format!("claimed time {} is before the last event on {} at {}", self.time, s.id, s.last_time),
-                );
+                return refuse(Facts::BeforeLastEvent { claimed: self.time, batch: s.id, last: s.last_time });
             }
         }
         Ok(())

@@ -11,23 +11,23 @@
 use super::*;
 
 impl Ctx<'_, '_> {
-    pub(super) fn ensure_withdrawal_over(&self, b: &BatchState, what: &str) -> Result<(), Error> {
+    pub(super) fn ensure_withdrawal_over(&self, b: &BatchState, action: Action) -> Result<(), Error> {
         if let Some(w) = b.withdrawal_ends() {
             if self.time < w.until {
-                let on =
-                    if w.applied_to == b.id { String::new() } else { format!(" (given to ancestor {})", w.applied_to) };
-                return refuse(
-                    Rule::WithdrawalPeriod,
-                    format!(
-                        "{} received {}{on} on {} with a {}-day {}; it cannot be {what} before {} (UTC+08:00)",
-                        b.label(),
-                        w.name,
-                        w.applied,
-                        w.days,
-                        w.interval_name(),
-                        w.until
-                    ),
-                );
+                return refuse(Facts::Withdrawal {
+                    batch: b.id,
+                    label: b.name(),
+                    drug: w.name.clone(),
+                    applied: w.applied,
+                    days: w.days,
+                    interval: match w.kind {
+                        InputKind::Pesticide => Interval::PreHarvestInterval,
+                        _ => Interval::WithdrawalPeriod,
+                    },
+                    until: w.until,
+                    ancestor: (w.applied_to != b.id).then_some(w.applied_to),
+                    action,
+                });
             }
         }
         Ok(())
@@ -35,66 +35,58 @@ impl Ctx<'_, '_> {
 
     pub(super) fn input_applied(&mut self, author: &Actor, b: &mut BatchState, e: &InputApplied) -> Result<(), Error> {
         let BatchKind::Produce { class, .. } = b.kind else {
-            return refuse(
-                Rule::InvalidState,
-                format!("{} is an input lot; inputs are applied to produce batches", b.id),
-            );
+            return refuse(Facts::AppliedToInputLot { batch: b.id });
         };
         if !author.has(Role::Vet) && !self.holds(b) {
-            return refuse(Rule::NotHolder, format!("{} does not hold {} and is not a vet", author.name, b.label()));
+            return refuse(Facts::NotHolderNorVet { actor: author.name.clone(), batch: b.id, label: b.name() });
         }
         let Some(lot) = self.ov.batch(e.input)? else {
-            return refuse(Rule::UnknownBatch, format!("input lot {} does not exist in this ledger", e.input));
+            return refuse(Facts::UnknownInputLot { lot: e.input });
         };
         let BatchKind::Input(info) = &lot.kind else {
-            return refuse(Rule::InvalidState, format!("{} is a produce batch, not an input lot", e.input));
+            return refuse(Facts::NotAnInputLot { batch: e.input });
         };
         if self.time < lot.created_at {
-            return refuse(
-                Rule::BadTime,
-                format!(
-                    "{} lot {} was registered on {}; it cannot have been applied on {}",
-                    info.name, info.lot, lot.created_at, self.time
-                ),
-            );
+            return refuse(Facts::AppliedBeforeRegistered {
+                input: info.name.clone(),
+                lot: info.lot.clone(),
+                registered: lot.created_at,
+                applied: self.time,
+            });
         }
-        self.ensure_movable(&lot, "applied")?;
+        self.ensure_movable(&lot, Action::Applied)?;
         if let Some((s, name)) = self.first_banned(&info.active_substances)? {
-            return refuse(Rule::BannedSubstance, format!("{} contains {s}, banned as '{name}'", info.name));
+            return refuse(Facts::BannedInput { input: info.name.clone(), substance: s.to_owned(), listed_as: name });
         }
         if info.high_toxicity && class.forbids_high_toxicity() {
-            return refuse(
-                Rule::HighToxicityPesticide,
-                format!("{} is a high-toxicity pesticide, forbidden on {class} crops such as {}", info.name, b.label()),
-            );
+            return refuse(Facts::HighToxicityPesticide {
+                input: info.name.clone(),
+                class,
+                batch: b.id,
+                label: b.name(),
+            });
         }
         if info.prescription_only && !author.has(Role::Vet) {
             let Some(vet_key) = e.prescribed_by else {
-                return refuse(
-                    Rule::PrescriptionRequired,
-                    format!("{} is prescription-only; name the prescribing vet", info.name),
-                );
+                return refuse(Facts::PrescriptionMissing { input: info.name.clone() });
             };
             match self.ov.actor(&vet_key)? {
                 Some(v) if v.has(Role::Vet) && v.active() => {}
                 _ => {
-                    return refuse(
-                        Rule::PrescriptionRequired,
-                        format!("{} is not an active vet of this ledger", vet_key.short()),
-                    );
+                    return refuse(Facts::PrescriberNotVet { vet: vet_key });
                 }
             }
         }
         if let Some(exp) = info.expires {
             if self.time > exp {
-                return refuse(Rule::InvalidState, format!("{} lot {} expired on {}", info.name, info.lot, exp));
+                return refuse(Facts::InputExpired { input: info.name.clone(), lot: info.lot.clone(), expired: exp });
             }
         }
         if let Some(code) = &e.vet_drug_code {
             let key = schema::vet_drug_code(code.as_str());
             let owner = self.ov.get(&key)?.map(|v| schema::read_u64_value(&key, &v)).transpose()?;
             if owner != Some(lot.id.value()) {
-                return refuse(Rule::InvalidState, format!("vet-drug code {code} does not belong to lot {}", lot.id));
+                return refuse(Facts::VetDrugCodeNotOfLot { code: code.clone(), lot: lot.id });
             }
         }
         if info.withdrawal_days > 0 {
