@@ -32,7 +32,16 @@ fn run_story(
         Some(seed) => Cast::from_seed(seed),
         None => Cast::generate().context("generating the cast's keys")?,
     };
-    let start = opts.start.unwrap_or_else(|| demo::default_start(Time::now()));
+    let now = Time::now();
+    let start = opts.start.unwrap_or_else(|| demo::default_start(now));
+    if start > demo::latest_start(now) {
+        bail!(
+            "--start {} is too late: the story runs {} days and must be over before now, so start it on {} or earlier",
+            start.display_local(),
+            demo::STORY_DAYS + 1,
+            demo::latest_start(now).display_local()
+        );
+    }
     let story = demo::story(&cast, &origin, start).context("building the story")?;
     let clock = StoryClock::starting_at(start);
     let data = demo::create_dir(dir, origin, &cast, &clock)

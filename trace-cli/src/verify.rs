@@ -424,7 +424,10 @@ pub(crate) fn witness(
     let now = trace_core::Time::now().0 / 1000;
     let line = w.add_checkpoint(old, &proof, note.as_bytes(), now).map_err(|e| witness_failed(json, e))?.line();
     if unpinned {
-        fs::write(&pin, format!("{pinned}\n")).with_context(|| format!("writing {}", pin.display()))?;
+        write_atomically(&pin, |out| {
+            out.write_all(format!("{pinned}\n").as_bytes())?;
+            Ok(1)
+        })?;
     }
     let body = CosignatureSubmit { note: note.clone(), witness_key: w.verifier_key().to_string(), cosignature: line };
     let ok: CosignatureAccepted =

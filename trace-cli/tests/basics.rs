@@ -320,3 +320,16 @@ fn late_entries_lists_backdated_records_only() {
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["event"]["product"], "Old rice");
 }
+
+/// The story clock stamps each step when the story says, so a story that would not be over by now is refused
+/// before anything is written (a later start left the ledger's accepted times in the future).
+#[test]
+fn a_demo_that_would_end_in_the_future_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let o = trace(&["demo", "--data", data.to_str().unwrap(), "--start", "2031-01-01", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--start 2031-01-01 00:00 is too late") && err.contains("or earlier"), "{err}");
+    assert!(!data.exists(), "a refused demo wrote {}", data.display());
+}

@@ -37,6 +37,12 @@ use crate::values::{Gtin, InputKind, Origin, ProductClass, Quantity, Role, Time,
 /// (plus a day) before now, or the ledger refuses the later records as claimed in the future.
 pub const STORY_DAYS: u32 = 33;
 
+/// The latest start at which the whole story, entry lags included, is over by `now`: the story clock stamps
+/// each step when the story says, so a later start would leave the ledger's accepted times in the future.
+pub fn latest_start(now: Time) -> Time {
+    Time(now.0.saturating_sub(u64::from(STORY_DAYS + 1) * 86_400_000 + ENTRY_LAG_MS))
+}
+
 /// A start time that puts the whole story in the past: 60 days before `now`.
 pub fn default_start(now: Time) -> Time {
     Time(now.0.saturating_sub(60 * 86_400_000))

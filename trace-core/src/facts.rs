@@ -751,7 +751,8 @@ impl fmt::Display for Facts {
         match self {
             NotCanonical { why } => write!(f, "not a canonical record: {why}"),
             DayNotAtMidnight { time } => {
-                write!(f, "a day-precision time must be 00:00 UTC+08:00 of its day; {time} is not")
+                // In full: a time seconds after midnight would read as 00:00 in the local display.
+                write!(f, "a day-precision time must be 00:00 UTC+08:00 of its day; {} is not", time.rfc3339())
             }
             ExtensionsOutOfOrder { tag, next } => {
                 write!(f, "extension tags must increase strictly; {tag} is followed by {next}")
