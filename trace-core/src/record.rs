@@ -177,7 +177,7 @@ impl LogEntry {
     /// Whether it was accepted more than [`crate::rules::LATE_ENTRY_MS`] after its claimed time: a late entry
     /// (补录), marked as such wherever it is shown in claimed-time order.
     pub fn is_late(&self) -> bool {
-        self.accepted.0.saturating_sub(self.record.body().time.0) > crate::rules::LATE_ENTRY_MS
+        crate::rules::is_late(self.record.body().time, self.accepted)
     }
 
     /// The leaf data: the canonical encoding of the entry.

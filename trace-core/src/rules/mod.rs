@@ -45,7 +45,7 @@ pub use limits::check_limits;
 use roles::RECEIVER_ROLES;
 pub use roles::permitted_roles;
 pub use substances::{SHIPPED_BANNED_LIST, normalize, shipped_banned_substances};
-pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS};
+pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS, is_late};
 
 fn refuse<T>(facts: Facts) -> Result<T, Error> {
     Err(Error::Refused(Refusal::new(facts)))

@@ -17,6 +17,12 @@ pub const MAX_FUTURE_SKEW_MS: u64 = 5 * 60 * 1000;
 /// A record whose claimed time is this much before its acceptance appears in the late-entry report.
 pub const LATE_ENTRY_MS: u64 = 24 * 3_600_000;
 
+/// Whether a record claimed at `claimed` and accepted at `accepted` is a late entry (补录): the one test behind
+/// the late-entry index and [`crate::LogEntry::is_late`].
+pub fn is_late(claimed: Time, accepted: Time) -> bool {
+    accepted.0.saturating_sub(claimed.0) > LATE_ENTRY_MS
+}
+
 /// Refuses a claimed time after the ledger's clock by more than [`MAX_FUTURE_SKEW_MS`].
 pub(super) fn not_in_future(claimed: Time, accepted: Time) -> Result<(), Error> {
     if claimed.0 > accepted.0.saturating_add(MAX_FUTURE_SKEW_MS) {
@@ -38,7 +44,7 @@ impl Ctx<'_, '_> {
 
     /// Marks the record late when it is accepted more than [`LATE_ENTRY_MS`] after its claimed time.
     pub(super) fn mark_if_late(&mut self, accepted: Time) {
-        if accepted.0.saturating_sub(self.time.0) > LATE_ENTRY_MS {
+        if is_late(self.time, accepted) {
             self.ov.mark(schema::late_entry(self.index));
         }
     }
