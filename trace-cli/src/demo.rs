@@ -34,12 +34,13 @@ fn run_story(
     };
     let now = Time::now();
     let start = opts.start.unwrap_or_else(|| demo::default_start(now));
-    if start > demo::latest_start(now) {
+    let latest = demo::latest_start(now);
+    if start > latest {
         bail!(
             "--start {} is too late: the story runs {} days and must be over before now, so start it on {} or earlier",
             start.display_local(),
             demo::STORY_DAYS + 1,
-            demo::latest_start(now).display_local()
+            latest.display_local()
         );
     }
     let story = demo::story(&cast, &origin, start).context("building the story")?;

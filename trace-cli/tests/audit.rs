@@ -23,8 +23,9 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// The log's verifier key, read from the data directory once a dropped ledger has let go of it.
 fn log_vkey(dir: &Path) -> VerifierKey {
-    let d = DataDir::open(dir).unwrap();
+    let d = trace_tests::open_data_dir(dir).unwrap();
     NoteSigner::new(&d.config.log_key_name, d.log_key.clone()).unwrap().verifier_key().clone()
 }
 
@@ -347,10 +348,7 @@ fn a_failed_first_audit_writes_no_state_and_the_next_correct_audit_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("ledger");
     drop(DataDir::init(&data, "audit.cli.test.example/ledger".parse().unwrap(), "authority").unwrap());
-    let vkey = {
-        let d = trace_tests::open_data_dir(&data).unwrap();
-        NoteSigner::new(&d.config.log_key_name, d.log_key.clone()).unwrap().verifier_key().to_string()
-    };
+    let vkey = log_vkey(&data).to_string();
     let auth = DataDir::authority_key_path(&data);
     let state = dir.path().join("audit");
     let audit = |node: &trace_tests::RunningNode, extra: &[&str]| {
@@ -400,10 +398,7 @@ fn a_failed_first_witness_run_pins_no_key() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("ledger");
     drop(DataDir::init(&data, "witness.cli.test.example/ledger".parse().unwrap(), "authority").unwrap());
-    let vkey = {
-        let d = trace_tests::open_data_dir(&data).unwrap();
-        NoteSigner::new(&d.config.log_key_name, d.log_key.clone()).unwrap().verifier_key().to_string()
-    };
+    let vkey = log_vkey(&data).to_string();
     let auth = DataDir::authority_key_path(&data);
     let state = dir.path().join("witness");
     let pin = state.join(trace_cli::WITNESS_LOG_KEY_FILE);
