@@ -54,9 +54,13 @@ fn world() -> &'static World {
             Event::ActorAdmitted(ActorAdmitted {
                 actor: coop.public(),
                 name: "Fuzz co-op".into(),
+                handle: "fuzz-coop".parse().unwrap(),
                 roles: vec![Role::Coop],
+                departments: vec![],
                 registration: String::new(),
                 location: String::new(),
+                licences: vec![],
+                contact: None,
             }),
         );
         d.ledger.append(admit).unwrap();

@@ -55,7 +55,8 @@ fn next_record(c: &Client, n: u64, key: &SecretKey, origin: &Origin, t0: u64) ->
             time,
             vec![head],
             Event::Certified(Certified {
-                batch,
+                batches: vec![batch],
+                issuer: Party::Member(key.public()),
                 kind: CertKind::Gap,
                 number: format!("GAP-{n}-{}", c.next),
                 valid_from: time,
@@ -76,6 +77,7 @@ fn next_record(c: &Client, n: u64, key: &SecretKey, origin: &Origin, t0: u64) ->
                 gtin: None,
                 lot: None,
                 place: "Xihu paddy 3".into(),
+                identifiers: vec![],
             }),
         ),
     }
@@ -139,9 +141,13 @@ fn acknowledged_records_survive_sigkill_of_a_real_node_under_concurrent_clients(
             Event::ActorAdmitted(ActorAdmitted {
                 actor: k.public(),
                 name: format!("Co-op {n}"),
+                handle: format!("coop-{n}").parse().unwrap(),
                 roles: vec![Role::Coop],
                 registration: String::new(),
                 location: "溪湖区".into(),
+                contact: None,
+                departments: vec![],
+                licences: vec![],
             }),
         );
         d.ledger.append(admit).unwrap();

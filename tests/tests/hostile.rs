@@ -144,6 +144,7 @@ fn registration(cx: &Ctx, k: &SecretKey, origin: &Origin, time: Time, product: &
             gtin: None,
             lot: None,
             place: "Xihu field 2".into(),
+            identifiers: vec![],
         }),
     )
 }
@@ -425,7 +426,8 @@ fn table() -> Vec<Row> {
                     Time::now(),
                     vec![],
                     Event::Certified(Certified {
-                        batch: cx.stale.0,
+                        batches: vec![cx.stale.0],
+                        issuer: Party::Member(cx.cast.coop.public()),
                         kind: CertKind::Gap,
                         number: "N".into(),
                         valid_from: Time::now(),
@@ -963,9 +965,13 @@ fn setup(dir: &std::path::Path) -> (DataDir, Ctx) {
         Event::ActorAdmitted(ActorAdmitted {
             actor: revoked.public(),
             name: "A co-op that lost its key".into(),
+            handle: "lost-key-coop".parse().unwrap(),
             roles: vec![Role::Coop],
             registration: String::new(),
             location: String::new(),
+            contact: None,
+            departments: vec![],
+            licences: vec![],
         }),
     );
     d.ledger.append(admit).unwrap();

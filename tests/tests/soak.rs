@@ -40,6 +40,7 @@ fn registration(k: &SecretKey, origin: &Origin, time: Time, n: u64) -> Record {
             gtin: None,
             lot: None,
             place: "Xihu paddy 3".into(),
+            identifiers: vec![],
         }),
     )
 }
@@ -51,7 +52,8 @@ fn certificate(k: &SecretKey, origin: &Origin, time: Time, batch: BatchId, head:
         time,
         vec![head],
         Event::Certified(Certified {
-            batch,
+            batches: vec![batch],
+            issuer: Party::Member(k.public()),
             kind: CertKind::Gap,
             number: format!("GAP-{n}"),
             valid_from: time,
@@ -158,9 +160,13 @@ fn mixed_appends_and_lookups_for_a_bounded_time() {
                 Event::ActorAdmitted(ActorAdmitted {
                     actor: k.public(),
                     name: format!("Soak co-op {n}"),
+                    handle: format!("soak-coop-{n}").parse().unwrap(),
                     roles: vec![Role::Coop],
                     registration: String::new(),
                     location: String::new(),
+                    contact: None,
+                    departments: vec![],
+                    licences: vec![],
                 }),
             ))
             .unwrap();

@@ -135,6 +135,7 @@ fn every_flipped_byte_in_the_sled_files_is_refused_reported_or_harmless() {
                     gtin: None,
                     lot: None,
                     place: "Xihu paddy 3".into(),
+                    identifiers: vec![],
                 }),
             )
         })

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use trace_core::{
-    BatchId, CertKind, Commissioning, Gtin, InputKind, Lot, Process, ProductClass, PublicKey, Quantity, RecordId, Role,
-    Verdict, VerifierKey, VetDrugCode,
+    BatchId, CertKind, Commissioning, Gtin, Handle, InputKind, Lot, Process, ProductClass, PublicKey, Quantity,
+    RecallLevel, RecordId, Role, Verdict, VerifierKey, VetDrugCode,
 };
 
 /// `trace`: record and audit farm produce from farm input to market stall.
@@ -60,6 +60,9 @@ pub enum Command {
         /// Display name.
         #[arg(long)]
         name: String,
+        /// Short unique name, e.g. xihu-coop (a-z, 0-9, '-').
+        #[arg(long)]
+        handle: Handle,
         /// Roles (repeat): authority, regulator, coop, vet, supplier, processor, transporter, market, lab.
         #[arg(long = "role", required = true)]
         roles: Vec<Role>,
@@ -145,9 +148,12 @@ pub enum Command {
         /// Prescription-only vet drug.
         #[arg(long)]
         prescription_only: bool,
-        /// High-toxicity pesticide.
+        /// Milk discard period (弃奶期) in hours.
         #[arg(long)]
-        high_toxicity: bool,
+        milk_hours: Option<u32>,
+        /// Egg withdrawal period in days.
+        #[arg(long)]
+        egg_days: Option<u32>,
         /// Quantity in the lot.
         #[arg(long)]
         quantity: Quantity,
@@ -160,7 +166,7 @@ pub enum Command {
     },
     /// Record an input given to a batch: feed, a vet drug, a pesticide spray (co-op, vet).
     #[command(
-        after_help = "Example:\n  trace apply 7K3M-Q9TA-C2XVR --input Q2W4-ZZ8N-1KD3M --dose '2 box' --vet 5f1c…9a --code 202611010123400000000001"
+        after_help = "Example:\n  trace apply 7K3M-Q9TA-C2XVR --input Q2W4-ZZ8N-1KD3M --dose '2 box' --code 202611010123400000000001"
     )]
     Apply {
         /// The batch treated.
@@ -171,9 +177,10 @@ pub enum Command {
         /// Dose or amount.
         #[arg(long)]
         dose: Quantity,
-        /// The prescribing vet's public key (prescription-only drugs).
+        /// The vet's Prescribed record, for a prescription-only drug given by a non-vet (accepted from issue 17;
+        /// until then a vet gives prescription-only drugs).
         #[arg(long)]
-        vet: Option<PublicKey>,
+        prescription: Option<RecordId>,
         /// The package's 24-digit code, as scanned.
         #[arg(long)]
         code: Option<VetDrugCode>,
@@ -261,7 +268,7 @@ pub enum Command {
     },
     /// Receive a shipment after purchase inspection (the receiver).
     #[command(
-        after_help = "Example:\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --documents 'HG-2026-0001, quarantine DJ-0001' --key processor.key\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --refuse --note 'no quarantine certificate'"
+        after_help = "Example:\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --checked 3f5a…e1 --checked quarantine-animal-b:DJ-0001:溪湖区动物卫生监督所 --key processor.key\n  trace receive 7K3M-Q9TA-C2XVR --shipment 5be0…c2 --refuse --note 'no quarantine certificate'"
     )]
     Receive {
         /// Batch.
@@ -272,9 +279,10 @@ pub enum Command {
         /// Refuse the goods at inspection: they go back to the shipper.
         #[arg(long)]
         refuse: bool,
-        /// Documents checked.
-        #[arg(long, default_value = "")]
-        documents: String,
+        /// A certificate checked (repeat): a certificate record id on this ledger, or KIND:NUMBER:ISSUER for one
+        /// from elsewhere, e.g. quarantine-product-b:DJ-0001:溪湖区动物卫生监督所.
+        #[arg(long = "checked")]
+        checked: Vec<String>,
         /// Inspection notes.
         #[arg(long, default_value = "")]
         note: String,
@@ -321,17 +329,22 @@ pub enum Command {
         reason: String,
     },
     /// Lift a hold (regulator).
-    #[command(after_help = "Example:\n  trace release V703-R4J1-4X498 --reason 'retest negative' --key regulator.key")]
+    #[command(
+        after_help = "Example:\n  trace release V703-R4J1-4X498 --lifts 9c1d…07 --reason 'retest negative' --key regulator.key"
+    )]
     Release {
         /// Batch.
         batch: BatchId,
+        /// The hold (or failed inspection) record this release lifts.
+        #[arg(long)]
+        lifts: RecordId,
         /// Why.
         #[arg(long)]
         reason: String,
     },
     /// Recall a batch or input lot and all its descendants (regulator, or the registrant).
     #[command(
-        after_help = "Example:\n  trace recall V703-R4J1-4X498 --reason 'clenbuterol 1250 µg/kg' --key regulator.key\n  trace recall-impact V703-R4J1-4X498 --key regulator.key"
+        after_help = "Example:\n  trace recall V703-R4J1-4X498 --level 1 --reason 'clenbuterol 1250 µg/kg' --key regulator.key\n  trace recall-impact V703-R4J1-4X498 --key regulator.key"
     )]
     Recall {
         /// Batch or lot.
@@ -339,6 +352,12 @@ pub enum Command {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// Recall level: 1 (24 hours), 2 (48 hours), 3 (72 hours).
+        #[arg(long)]
+        level: RecallLevel,
+        /// By when holders must act.
+        #[arg(long)]
+        deadline: Option<String>,
     },
     /// Dispose of part or all of a batch (holder).
     #[command(

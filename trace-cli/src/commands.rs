@@ -218,6 +218,22 @@ fn milli_of(s: &Option<String>, what: &str) -> anyhow::Result<Option<u64>> {
     }
 }
 
+/// A certificate reference: a record id (64 hex digits), or `KIND:NUMBER:ISSUER` for one issued elsewhere.
+fn parse_cert_ref(s: &str) -> anyhow::Result<CertRef> {
+    if let Ok(id) = s.parse::<RecordId>() {
+        return Ok(CertRef::OnLedger(id));
+    }
+    let mut parts = s.splitn(3, ':');
+    let (Some(kind), Some(number), Some(issuer)) = (parts.next(), parts.next(), parts.next()) else {
+        anyhow::bail!("--checked '{s}': expected a certificate record id or KIND:NUMBER:ISSUER");
+    };
+    let kind: CertKind = kind.parse().with_context(|| format!("--checked '{s}'"))?;
+    if number.trim().is_empty() {
+        anyhow::bail!("--checked '{s}': the certificate number is empty");
+    }
+    Ok(CertRef::External(ExternalCert { kind, number: number.into(), issuer: issuer.into(), valid_until: None }))
+}
+
 fn parse_input(s: &str) -> anyhow::Result<TransformInput> {
     let (b, q) = s
         .split_once('=')
@@ -278,8 +294,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", k.public());
             Ok(())
         }
-        Command::Admit { actor, name, roles, registration, location } => {
-            ctx.record(Event::ActorAdmitted(ActorAdmitted { actor, name, roles, registration, location }))
+        Command::Admit { actor, name, handle, roles, registration, location } => {
+            ctx.record(Event::ActorAdmitted(ActorAdmitted {
+                actor,
+                name,
+                handle,
+                roles,
+                departments: Vec::new(),
+                registration,
+                location,
+                licences: Vec::new(),
+                contact: None,
+            }))
         }
         Command::Revoke { actor, reason } => ctx.record(Event::ActorRevoked(ActorRevoked { actor, reason })),
         Command::RotateKey { new_key } => ctx.record(Event::KeyRotated(KeyRotated { new_key })),
@@ -292,6 +318,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 gtin,
                 lot,
                 place,
+                identifiers: Vec::new(),
             }))
         }
         Command::RegisterInput {
@@ -303,7 +330,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             substances,
             withdrawal_days,
             prescription_only,
-            high_toxicity,
+            milk_hours,
+            egg_days,
             quantity,
             codes,
             expires,
@@ -316,34 +344,41 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 manufacturer,
                 lot,
                 active_substances: substances,
-                withdrawal_days,
+                periods: Periods { meat_days: withdrawal_days, milk_hours, egg_days },
                 prescription_only,
-                high_toxicity,
                 quantity,
                 vet_drug_codes: codes,
                 expires,
+                made_from: Vec::new(),
             }))
         }
-        Command::Apply { batch, input, dose, vet, code, note } => ctx.record(Event::InputApplied(InputApplied {
-            batch,
-            input,
-            dose,
-            prescribed_by: vet,
-            vet_drug_code: code,
-            note,
-        })),
+        Command::Apply { batch, input, dose, prescription, code, note } => {
+            ctx.record(Event::InputApplied(InputApplied {
+                batch,
+                input,
+                dose,
+                prescription,
+                vet_drug_code: code,
+                note,
+                holding: None,
+            }))
+        }
         Command::Inspect { batch, sample, analyte, value, limit, unit, method, verdict } => {
             let value_milli = milli_of(&value, "value")?;
             let limit_milli = milli_of(&limit, "limit")?;
+            // No value is a qualitative result: the verdict itself.
+            let result = value_milli.map_or(Measurement::Qualitative(verdict), Measurement::Value);
             ctx.record(Event::Inspected(Inspected {
                 batch,
                 sample,
                 analyte,
-                value_milli,
+                kind: InspectionKind::Supervisory,
+                result,
                 limit_milli,
                 unit,
                 method,
                 verdict,
+                retest_of: None,
             }))
         }
         Command::Certify { batch, kind, number, valid_from, valid_until, promises } => {
@@ -352,36 +387,68 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 None => ctx.event_time()?,
             };
             let valid_until = Time::parse_human(&valid_until).context("reading --valid-until")?;
-            ctx.record(Event::Certified(Certified { batch, kind, number, valid_from, valid_until, promises }))
+            let issuer = Party::Member(ctx.key()?.public());
+            ctx.record(Event::Certified(Certified {
+                batches: vec![batch],
+                kind,
+                number,
+                issuer,
+                valid_from,
+                valid_until,
+                promises,
+            }))
         }
         Command::Ship { batch, quantity, to, from_place, to_place, document, carrier } => {
-            ctx.record(Event::Shipped(Shipped { batch, quantity, to, from_place, to_place, document, carrier }))
+            ctx.record(Event::Shipped(Shipped {
+                batch,
+                quantity,
+                to: Party::Member(to),
+                from_place,
+                to_place,
+                document,
+                carrier,
+                certificates: Vec::new(),
+            }))
         }
-        Command::Receive { batch, shipment, refuse, documents, note } => ctx.record(Event::Received(Received {
-            batch,
-            shipment,
-            accepted: !refuse,
-            documents_checked: documents,
-            note,
-        })),
+        Command::Receive { batch, shipment, refuse, checked, note } => {
+            let checked = checked.iter().map(|c| parse_cert_ref(c)).collect::<anyhow::Result<Vec<_>>>()?;
+            ctx.record(Event::Received(Received { batch, shipment, accepted: !refuse, checked, note }))
+        }
         Command::Transform { process, inputs, outputs, place } => {
             let inputs = inputs.iter().map(|s| parse_input(s)).collect::<anyhow::Result<Vec<_>>>()?;
             let outputs = outputs.iter().map(|s| parse_output(s)).collect::<anyhow::Result<Vec<_>>>()?;
-            ctx.record(Event::Transformed(Transformed { process, inputs, outputs, place }))
+            ctx.record(Event::Transformed(Transformed { process, inputs, outputs, place, certificates: Vec::new() }))
         }
-        Command::Sell { batch, quantity, buyer } => ctx.record(Event::Sold(Sold { batch, quantity, buyer })),
+        Command::Sell { batch, quantity, buyer } => {
+            // No buyer, or "retail", is a sale to shoppers; a named buyer is outside the ledger (a canteen).
+            let buyer = match buyer.trim() {
+                "" | "retail" => None,
+                name => Some(Party::Outside(OutsideParty {
+                    name: name.to_owned(),
+                    credit_code: None,
+                    certificates: Vec::new(),
+                    person: None,
+                })),
+            };
+            ctx.record(Event::Sold(Sold { batch, quantity, buyer }))
+        }
         Command::Hold { batch, reason } => ctx.record(Event::Held(Held { batch, reason })),
-        Command::Release { batch, reason } => ctx.record(Event::Released(Released { batch, reason })),
-        Command::Recall { batch, reason } => ctx.record(Event::Recalled(Recalled { batch, reason })),
+        Command::Release { batch, lifts, reason } => ctx.record(Event::Released(Released { batch, lifts, reason })),
+        Command::Recall { batch, reason, level, deadline } => {
+            let deadline = deadline.map(|d| Time::parse_human(&d)).transpose().context("reading --deadline")?;
+            ctx.record(Event::Recalled(Recalled { batch, reason, level, deadline, drill: false }))
+        }
         Command::Dispose { batch, quantity, method } => {
             ctx.record(Event::Disposed(Disposed { batch, quantity, method }))
         }
         Command::Correct { record, reason, corrected } => {
             ctx.record(Event::Correction(Correction { target: record, reason, corrected }))
         }
-        Command::Ban { substances, remove, reason } => {
-            ctx.record(Event::BannedListChanged(BannedListChanged { add: substances, remove, reason }))
-        }
+        Command::Ban { substances, remove, reason } => ctx.record(Event::RegistryAdopted(RegistryAdopted {
+            adds: substances,
+            removes: remove,
+            ..trace_core::rules::shipped_registry_adoption(&reason)
+        })),
         Command::Show { batch } => {
             let json = ctx.global.json;
             let v = ctx.backend()?.batch_view(batch)?;

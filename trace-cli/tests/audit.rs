@@ -171,6 +171,8 @@ fn admit(s: &Served, authority: &str, n: u8) {
         &actor,
         "--name",
         &format!("co-op {n}"),
+        "--handle",
+        &format!("coop-{n}"),
         "--role",
         "coop",
     ]);
@@ -273,7 +275,21 @@ fn scan_verifies_a_label_on_the_trusted_node_and_is_loud_on_hold() {
     let auth = p(&auth).to_owned();
     let coop_key = dir.path().join("coop.key");
     let coop = ok(&["key", "new", "--out", p(&coop_key)]).trim().to_owned();
-    ok(&["admit", "--node", &s.base, "--key", &auth, "--actor", &coop, "--name", "Hetao co-op", "--role", "coop"]);
+    ok(&[
+        "admit",
+        "--node",
+        &s.base,
+        "--key",
+        &auth,
+        "--actor",
+        &coop,
+        "--name",
+        "Hetao co-op",
+        "--handle",
+        "hetao-coop",
+        "--role",
+        "coop",
+    ]);
     let reg = ok(&[
         "register",
         "--node",

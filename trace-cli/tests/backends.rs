@@ -105,10 +105,12 @@ struct Row {
     /// Whether stdout is JSON to compare member by member (true for every `--json` row).
     parse: bool,
     backend_specific: &'static [&'static str],
+    /// What to call the record a write creates (a hold, for the release that lifts it).
+    record: Option<&'static str>,
 }
 
 const fn row(args: &'static str, key: &'static str, exit: i32) -> Row {
-    Row { args, key, exit, creates: &[], json: true, parse: true, backend_specific: ACCEPTED }
+    Row { args, key, exit, creates: &[], json: true, parse: true, backend_specific: ACCEPTED, record: None }
 }
 
 /// `accepted` is the time each backend's ledger accepted a record (in a write's answer and in every history): the
@@ -162,13 +164,18 @@ fn table() -> Vec<Row> {
     ];
     for lot in ["feed", "drug", "pesticide"] {
         let lot: &'static str = lot;
-        let cmd = |f: &str| -> &'static str { Box::leak(f.replace("LOT", &format!("{{{lot}}}")).into_boxed_str()) };
+        let cmd = |f: &str| -> &'static str {
+            Box::leak(
+                f.replace("HOLD", &format!("{{hold-{lot}}}")).replace("LOT", &format!("{{{lot}}}")).into_boxed_str(),
+            )
+        };
+        let hold: &'static str = Box::leak(format!("hold-{lot}").into_boxed_str());
         t.extend([
             row(cmd("show LOT"), "regulator", 0),
             Row { ..row(cmd("inspect LOT --sample S-LOT --analyte clenbuterol --value 0 --limit 0 --unit µg/kg --verdict pass"), "lab", 0) },
-            Row { ..row(cmd("hold LOT --reason 'sample under test'"), "regulator", 0) },
+            Row { record: Some(hold), ..row(cmd("hold LOT --reason 'sample under test'"), "regulator", 0) },
             row(cmd("ship LOT --quantity '1 kg' --to {coop_pub}"), "supplier", 3),
-            Row { ..row(cmd("release LOT --reason 'retest negative'"), "regulator", 0) },
+            Row { ..row(cmd("release LOT --lifts HOLD --reason 'retest negative'"), "regulator", 0) },
             row(cmd("forward LOT"), "regulator", 0),
             row(cmd("back LOT"), "regulator", 0),
             Row { json: false, parse: false, ..row(cmd("qr LOT --base https://trace.example --style none"), "regulator", 0) },
@@ -176,9 +183,9 @@ fn table() -> Vec<Row> {
     }
     t.extend([
         Row { ..row("apply {herd} --input {feed} --dose '100 kg'", "coop", 0) },
-        Row { ..row("recall {feed} --reason 'clenbuterol 1250 µg/kg'", "regulator", 0) },
-        Row { ..row("recall {drug} --reason 'counterfeit approval'", "regulator", 0) },
-        Row { ..row("recall {pesticide} --reason 'banned in 2026'", "regulator", 0) },
+        Row { ..row("recall {feed} --level 1 --reason 'clenbuterol 1250 µg/kg'", "regulator", 0) },
+        Row { ..row("recall {drug} --level 1 --reason 'counterfeit approval'", "regulator", 0) },
+        Row { ..row("recall {pesticide} --level 1 --reason 'banned in 2026'", "regulator", 0) },
         row("recall-impact {feed}", "regulator", 0),
         row("recall-impact {drug}", "regulator", 0),
         row("show {herd}", "regulator", 0),
@@ -307,6 +314,13 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
             outs.push((shown, stdout.into_owned()));
         }
         assert_eq!(outs[0].0, outs[1].0, "trace {line}: the local ledger and the node answer differently");
+        if let (0, Some(name)) = (row.exit, row.record) {
+            let v = strict_json(&outs[0].1).unwrap();
+            names.insert(
+                name.to_owned(),
+                v["id"].as_str().unwrap_or_else(|| panic!("trace {line}: no id in {v}")).to_owned(),
+            );
+        }
         if row.exit == 0 && !row.creates.is_empty() {
             let v = strict_json(&outs[0].1).unwrap();
             for (name, id) in row.creates.iter().zip(v["created"].as_array().unwrap()) {

@@ -43,7 +43,19 @@ impl Fixture {
         let coop_key = dir.path().join("coop.key");
         let coop = ok(&["key", "new", "--out", coop_key.to_str().unwrap()]).trim().to_owned();
         let f = Fixture { _dir: dir, data, coop_key, coop };
-        ok(&["admit", "--data", f.d(), "--actor", &f.coop, "--name", "Hetao co-op", "--role", "coop"]);
+        ok(&[
+            "admit",
+            "--data",
+            f.d(),
+            "--actor",
+            &f.coop,
+            "--name",
+            "Hetao co-op",
+            "--handle",
+            "hetao-coop",
+            "--role",
+            "coop",
+        ]);
         f
     }
 

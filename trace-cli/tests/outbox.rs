@@ -213,7 +213,19 @@ fn a_kept_record_the_node_refuses_was_never_written_and_the_fresh_one_goes_inste
     let f = Fixture::new();
     let reg_key = f._dir.path().join("regulator.key");
     let regulator = ok(&["key", "new", "--out", reg_key.to_str().unwrap()]).trim().to_owned();
-    ok(&["admit", "--data", f.d(), "--actor", &regulator, "--name", "District bureau", "--role", "regulator"]);
+    ok(&[
+        "admit",
+        "--data",
+        f.d(),
+        "--actor",
+        &regulator,
+        "--name",
+        "District bureau",
+        "--handle",
+        "district-bureau",
+        "--role",
+        "regulator",
+    ]);
     let node = trace_tests::RunningNode::start(trace_tests::open_data_dir(&f.data).unwrap()).unwrap();
     let base = node.base();
     let r = reg_key.to_str().unwrap();

@@ -22,11 +22,12 @@ fn shipment(n: u64) -> Record {
     let event = Event::Shipped(Shipped {
         batch: BatchId::derive(&parent, 0),
         quantity: Quantity::new(60, Unit::Kg),
-        to: key(2).public(),
+        to: Party::Member(key(2).public()),
         from_place: "Xihu designated slaughterhouse".into(),
         to_place: "Caitun market, stall 12".into(),
         document: format!("WB-{n:08}"),
         carrier: Some(key(3).public()),
+        certificates: Vec::new(),
     });
     sign_event(&key(1), &origin, Time(1_761_926_400_000 + n), vec![parent], event)
 }

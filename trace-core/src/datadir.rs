@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 
 use crate::clock::Clock;
 use crate::error::Error;
-use crate::event::{ActorAdmitted, BannedListChanged, Event};
+use crate::event::{ActorAdmitted, Event};
 use crate::keys::SecretKey;
 use crate::ledger::Ledger;
 use crate::record::{Record, sign_event};
-use crate::rules::shipped_banned_substances;
-use crate::values::{Origin, Role, Time};
+use crate::rules::shipped_registry_adoption;
+use crate::values::{Handle, Origin, Role, Time};
 
 /// The contents of `ledger.json`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -67,7 +67,8 @@ pub fn read_key_file(path: &Path) -> Result<SecretKey, Error> {
     Ok(SecretKey::from_file_text(&text)?)
 }
 
-/// The genesis records of a new ledger: the authority admitting itself, then the shipped banned list.
+/// The genesis records of a new ledger: the authority admitting itself (handle `authority`), then the adoption
+/// of the shipped banned-substance list.
 pub fn genesis_records(authority: &SecretKey, name: &str, origin: &Origin, time: Time) -> Vec<Record> {
     vec![
         sign_event(
@@ -78,9 +79,13 @@ pub fn genesis_records(authority: &SecretKey, name: &str, origin: &Origin, time:
             Event::ActorAdmitted(ActorAdmitted {
                 actor: authority.public(),
                 name: name.to_owned(),
+                handle: Handle::known("authority".into()),
                 roles: vec![Role::Authority, Role::Regulator],
+                departments: Vec::new(),
                 registration: String::new(),
                 location: String::new(),
+                licences: Vec::new(),
+                contact: None,
             }),
         ),
         sign_event(
@@ -88,11 +93,7 @@ pub fn genesis_records(authority: &SecretKey, name: &str, origin: &Origin, time:
             origin,
             time,
             vec![],
-            Event::BannedListChanged(BannedListChanged {
-                add: shipped_banned_substances(),
-                remove: vec![],
-                reason: "banned-substance list shipped with trace".into(),
-            }),
+            Event::RegistryAdopted(shipped_registry_adoption("banned-substance list shipped with trace")),
         ),
     ]
 }

@@ -30,8 +30,9 @@ use crate::event::*;
 use crate::ids::{BatchId, RecordId};
 use crate::keys::SecretKey;
 use crate::record::{Record, sign_event};
-use crate::rules::shipped_banned_substances;
-use crate::values::{Gtin, InputKind, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode};
+use crate::rules::shipped_registry_adoption;
+use crate::shared::{CertRef, Department, ExternalCert, Measurement, OutsideParty, Party, Periods};
+use crate::values::{Gtin, Handle, InputKind, Origin, ProductClass, Quantity, Role, Time, Unit, VetDrugCode};
 
 /// How many days after its start the story's last record is claimed: start the story at least this long
 /// (plus a day) before now, or the ledger refuses the later records as claimed in the future.
@@ -284,12 +285,12 @@ fn input_lot(
         manufacturer: manufacturer.into(),
         lot: lot.parse()?,
         active_substances: substances.iter().map(|s| (*s).to_owned()).collect(),
-        withdrawal_days: days,
+        periods: Periods::days(days),
         prescription_only: false,
-        high_toxicity: false,
         quantity: Quantity::new(1, Unit::T),
         vet_drug_codes: Vec::new(),
         expires: None,
+        made_from: Vec::new(),
     })
 }
 
@@ -305,21 +306,26 @@ fn shipped(
     Event::Shipped(Shipped {
         batch,
         quantity,
-        to: to.public(),
+        to: Party::Member(to.public()),
         from_place: from.into(),
         to_place: dest.into(),
         document: doc.into(),
         carrier: carrier.map(SecretKey::public),
+        certificates: Vec::new(),
     })
 }
 
-fn received(batch: BatchId, shipment: RecordId, documents: &str, note: &str) -> Event {
-    Event::Received(Received {
-        batch,
-        shipment,
-        accepted: true,
-        documents_checked: documents.into(),
-        note: note.into(),
+fn received(batch: BatchId, shipment: RecordId, checked: Vec<CertRef>, note: &str) -> Event {
+    Event::Received(Received { batch, shipment, accepted: true, checked, note: note.into() })
+}
+
+/// A meat quarantine certificate (动物检疫合格证明（产品B）) from the provincial system, as a stall checks it.
+fn meat_quarantine(number: &str) -> CertRef {
+    CertRef::External(ExternalCert {
+        kind: CertKind::QuarantineProductB,
+        number: number.into(),
+        issuer: "Xihu animal health supervision office (溪湖区动物卫生监督所)".into(),
+        valid_until: None,
     })
 }
 
@@ -328,20 +334,40 @@ fn applied(batch: BatchId, input: BatchId, dose: Quantity, code: Option<VetDrugC
         batch,
         input,
         dose,
-        prescribed_by: None,
+        prescription: None,
         vet_drug_code: code,
         note: note.into(),
+        holding: None,
     })
 }
 
-fn certified(batch: BatchId, kind: CertKind, number: &str, from: Time, days: u32, promises: &[&str]) -> Event {
+fn certified(
+    issuer: &SecretKey,
+    batch: BatchId,
+    kind: CertKind,
+    number: &str,
+    from: Time,
+    days: u32,
+    promises: &[&str],
+) -> Event {
     Event::Certified(Certified {
-        batch,
+        batches: vec![batch],
         kind,
         number: number.into(),
+        issuer: Party::Member(issuer.public()),
         valid_from: from,
         valid_until: from.plus_days(days),
         promises: promises.iter().map(|p| (*p).to_owned()).collect(),
+    })
+}
+
+/// The school canteen the stall supplies: a buyer outside the ledger.
+fn canteen() -> Party {
+    Party::Outside(OutsideParty {
+        name: "Xihu No. 2 school canteen (溪湖区第二中学食堂)".into(),
+        credit_code: None,
+        certificates: Vec::new(),
+        person: None,
     })
 }
 
@@ -361,21 +387,24 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
     // Day 0: the ledger opens and everyone joins.
     let members = c.members();
     let admit = |n: usize, k: &SecretKey, name: &str, zh: &str, role: Role| {
+        let government = matches!(role, Role::Authority | Role::Regulator);
         Event::ActorAdmitted(ActorAdmitted {
             actor: k.public(),
             name: format!("{name} ({zh})"),
+            handle: Handle::known(format!("xihu-{}", role.as_str())),
             roles: if role == Role::Authority { vec![Role::Authority, Role::Regulator] } else { vec![role] },
+            departments: if government { vec![Department::Market, Department::Agriculture] } else { Vec::new() },
             registration: format!("91210503MA0{n:02}XIHU"),
             location: "Xihu district, Benxi, Liaoning (辽宁省本溪市溪湖区)".into(),
+            licences: Vec::new(),
+            contact: None,
         })
     };
     let genesis = admit(0, &c.authority, members[0].1, members[0].2, Role::Authority);
     b.ok(&c.authority, b.at(0, 0), genesis, "The district food safety office opens the ledger", "区食安办开通追溯账本");
-    let banned = Event::BannedListChanged(BannedListChanged {
-        add: shipped_banned_substances(),
-        remove: Vec::new(),
-        reason: "农业农村部公告第250号 (list of substances banned in food animals), as shipped".into(),
-    });
+    let banned = Event::RegistryAdopted(shipped_registry_adoption(
+        "农业农村部公告第250号 (list of substances banned in food animals), as shipped",
+    ));
     b.ok(&c.authority, b.at(0, 0), banned, "The banned-substance list is loaded", "载入食品动物禁用物质清单");
     for (i, (k, name, zh, role)) in members.iter().enumerate().skip(1) {
         let by = if *role == Role::Regulator { &c.authority } else { &c.regulator };
@@ -459,7 +488,6 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         &["omethoate"],
         30,
     )?;
-    omethoate.high_toxicity = true;
     omethoate.quantity = Quantity::new(5, Unit::L);
     let high_tox = b.new_batch(
         &c.supplier,
@@ -496,6 +524,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
             gtin: None,
             lot: None,
             place: place_farm.into(),
+            identifiers: Vec::new(),
         })
     };
     let herd_a = b.new_batch(
@@ -523,6 +552,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
             gtin: None,
             lot: None,
             place: "Hetao village, field 3".into(),
+            identifiers: Vec::new(),
         }),
         "The co-op registers a cabbage field",
         "合作社登记大白菜地块",
@@ -582,6 +612,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
             inputs: vec![TransformInput { batch: field, quantity: Quantity::new(5, Unit::T) }],
             outputs: vec![output("Chinese cabbage (大白菜)", ProductClass::Vegetable, kg(4800))],
             place: "Hetao village, field 3".into(),
+            certificates: Vec::new(),
         })
     };
     let early = harvest();
@@ -594,10 +625,11 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         "喷药两天后采收被拒绝：未过安全间隔期",
     );
     let cert_b = format!("HG-{}-0002", start.display_date());
-    b.ok(
+    let cert_b_record = b.ok(
         &c.coop,
         b.at(5, 60),
         certified(
+            &c.coop,
             herd_b,
             CertKind::OriginExit,
             &cert_b,
@@ -618,7 +650,12 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
     b.ok(
         &c.processor,
         b.at(5, 300),
-        received(herd_b, ship_b, &cert_b, "purchase inspection passed: certificate and quarantine papers checked"),
+        received(
+            herd_b,
+            ship_b,
+            vec![CertRef::OnLedger(cert_b_record)],
+            "purchase inspection passed: certificate checked",
+        ),
         "The slaughterhouse receives herd B after purchase inspection",
         "屠宰场进货查验合格，接收B栏生猪",
     );
@@ -630,6 +667,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
             inputs: vec![TransformInput { batch: herd_b, quantity: head(30) }],
             outputs: vec![output("Chilled pork, herd B (冷鲜猪肉)", ProductClass::Meat, kg(2400))],
             place: place_plant.into(),
+            certificates: Vec::new(),
         }),
         "Herd B is slaughtered into chilled pork",
         "B栏生猪屠宰为冷鲜猪肉",
@@ -644,14 +682,14 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
     b.ok(
         &c.market,
         b.at(6, 240),
-        received(pork_b, ship_pork_b, "WB-B-0001, meat quarantine certificate", "purchase inspection passed"),
+        received(pork_b, ship_pork_b, vec![meat_quarantine("DJ-P-B-0001")], "purchase inspection passed"),
         "Stall 12 receives the pork after purchase inspection",
         "12号摊位进货查验合格，接收猪肉",
     );
     b.ok(
         &c.market,
         b.at(7, 0),
-        Event::Sold(Sold { batch: pork_b, quantity: kg(20), buyer: "retail".into() }),
+        Event::Sold(Sold { batch: pork_b, quantity: kg(20), buyer: None }),
         "Stall 12 sells 20 kg",
         "12号摊位售出20公斤",
     );
@@ -673,6 +711,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
             inputs: vec![TransformInput { batch: herd_a, quantity: head(40) }],
             outputs: vec![output("Pork, herd A", ProductClass::Meat, kg(3200))],
             place: place_farm.into(),
+            certificates: Vec::new(),
         }),
         "Slaughtering herd A on day 10 of its 28-day withdrawal period is refused",
         "A栏在休药期第10天屠宰被拒绝",
@@ -684,11 +723,13 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
             batch: feed_b,
             sample: sample.into(),
             analyte: "clenbuterol (克伦特罗)".into(),
-            value_milli: Some(1_250_000),
+            kind: InspectionKind::Supervisory,
+            result: Measurement::Value(1_250_000),
             limit_milli: Some(0),
             unit: "µg/kg".into(),
             method: "GB/T 22286-2008 (LC-MS/MS)".into(),
             verdict: Verdict::Fail,
+            retest_of: None,
         })
     };
     let inspection = b.ok(
@@ -713,14 +754,20 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         Rule::BatchBlocked,
         &c.market,
         b.at(14, 60),
-        Event::Sold(Sold { batch: pork_b, quantity: kg(5), buyer: "retail".into() }),
+        Event::Sold(Sold { batch: pork_b, quantity: kg(5), buyer: None }),
         "Stall 12 tries to sell herd B's pork: refused, it is held",
         "12号摊位销售B栏猪肉被拒绝：已扣留",
     );
     b.ok(
         &c.regulator,
         b.at(15, 0),
-        Event::Recalled(Recalled { batch: feed_b, reason: "clenbuterol 1250 µg/kg in sample XH-FEED-171".into() }),
+        Event::Recalled(Recalled {
+            batch: feed_b,
+            reason: "clenbuterol 1250 µg/kg in sample XH-FEED-171".into(),
+            level: RecallLevel::First,
+            deadline: Some(b.at(15, 0).plus_days(1)),
+            drill: false,
+        }),
         "The regulator recalls feed lot B; the recall reaches stall 12",
         "监管部门召回饲料B，召回追溯至12号摊位",
     );
@@ -738,10 +785,11 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
 
     // Day 31-33: herd A, after its withdrawal period.
     let cert_a = format!("HG-{}-0001", start.display_date());
-    b.ok(
+    let cert_a_record = b.ok(
         &c.coop,
         b.at(31, 0),
         certified(
+            &c.coop,
             herd_a,
             CertKind::OriginExit,
             &cert_a,
@@ -753,10 +801,18 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         "休药期满，合作社为A栏开具承诺达标合格证",
     );
     let quarantine = format!("DJ-{}-0001", start.display_date());
-    b.ok(
+    let quarantine_record = b.ok(
         &c.vet,
         b.at(31, 30),
-        certified(herd_a, CertKind::Quarantine, &quarantine, b.at(31, 30), 2, &["检疫合格", "Passed quarantine"]),
+        certified(
+            &c.vet,
+            herd_a,
+            CertKind::QuarantineAnimalB,
+            &quarantine,
+            b.at(31, 30),
+            2,
+            &["检疫合格", "Passed quarantine"],
+        ),
         "Dr Wang issues the animal quarantine certificate",
         "王兽医出具动物检疫合格证明",
     );
@@ -770,7 +826,12 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
     b.ok(
         &c.processor,
         b.at(31, 240),
-        received(herd_a, ship_a, &format!("{cert_a}, {quarantine}"), "purchase inspection passed"),
+        received(
+            herd_a,
+            ship_a,
+            vec![CertRef::OnLedger(cert_a_record), CertRef::OnLedger(quarantine_record)],
+            "purchase inspection passed",
+        ),
         "The slaughterhouse receives herd A after purchase inspection",
         "屠宰场进货查验合格，接收A栏生猪",
     );
@@ -794,6 +855,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
                 output("Chilled pork belly (冷鲜五花肉)", ProductClass::Meat, kg(600)),
             ],
             place: place_plant.into(),
+            certificates: Vec::new(),
         }),
         "Herd A is slaughtered into pork loin (GTIN and lot: a GS1 Digital Link label) and pork belly",
         "A栏生猪屠宰为猪里脊（GTIN与批号，GS1数字链接标签）和五花肉",
@@ -810,14 +872,14 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
     b.ok(
         &c.market,
         b.at(32, 240),
-        received(pork_loin, ship_loin, "WB-A-0001, meat quarantine certificate", "purchase inspection passed"),
+        received(pork_loin, ship_loin, vec![meat_quarantine("DJ-P-A-0001")], "purchase inspection passed"),
         "Stall 12 receives the pork loin after purchase inspection",
         "12号摊位进货查验合格，接收猪里脊",
     );
     b.ok(
         &c.market,
         b.at(33, 0),
-        Event::Sold(Sold { batch: pork_loin, quantity: kg(2), buyer: "retail".into() }),
+        Event::Sold(Sold { batch: pork_loin, quantity: kg(2), buyer: None }),
         "Stall 12 sells 2 kg of pork loin",
         "12号摊位售出猪里脊2公斤",
     );
@@ -825,7 +887,7 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         Rule::QuantityExceeded,
         &c.market,
         b.at(33, 10),
-        Event::Sold(Sold { batch: pork_loin, quantity: kg(200), buyer: "Xihu No. 2 school canteen".into() }),
+        Event::Sold(Sold { batch: pork_loin, quantity: kg(200), buyer: Some(canteen()) }),
         "Selling 200 kg of pork loin is refused: the stall holds only 98 kg",
         "销售猪里脊200公斤被拒绝：摊位仅有98公斤",
     );

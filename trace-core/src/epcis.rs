@@ -89,6 +89,32 @@ fn document_uri(text: &str) -> String {
     format!("urn:trace:document:{}", percent_encode(text))
 }
 
+/// A counterparty as an EPCIS source or destination: a member by its party URI, an outside party by name.
+fn counterparties(kind: &str, p: &crate::shared::Party) -> Value {
+    match p {
+        crate::shared::Party::Member(k) => parties(kind, k),
+        crate::shared::Party::Outside(o) => {
+            json!([{ "type": cbv("SDT", "owning_party"), kind: format!("urn:trace:outside:{}", percent_encode(&o.name)) }])
+        }
+    }
+}
+
+fn party_name(p: &crate::shared::Party) -> String {
+    match p {
+        crate::shared::Party::Member(k) => party_uri(k),
+        crate::shared::Party::Outside(o) => o.name.clone(),
+    }
+}
+
+fn cert_ref(c: &crate::shared::CertRef) -> Value {
+    match c {
+        crate::shared::CertRef::OnLedger(id) => json!(event_id(id)),
+        crate::shared::CertRef::External(x) => {
+            json!(format!("urn:trace:certificate:{}:{}", x.kind.as_str(), percent_encode(&x.number)))
+        }
+    }
+}
+
 fn cbv(vocabulary: &str, value: &str) -> Value {
     Value::String(format!("{CBV}{vocabulary}-{value}"))
 }
@@ -102,7 +128,19 @@ fn uom(unit: Unit) -> Option<&'static str> {
         Unit::T => Some("TNE"),
         Unit::L => Some("LTR"),
         Unit::Ml => Some("MLT"),
-        Unit::Head | Unit::Piece | Unit::Box | Unit::Bag | Unit::Dose => None,
+        // 1 斤 and 1 两 have no Rec 20 code; EPCIS consumers read them through the trace:unit extension.
+        Unit::Head
+        | Unit::Piece
+        | Unit::Box
+        | Unit::Bag
+        | Unit::Dose
+        | Unit::Jin
+        | Unit::Liang
+        | Unit::Zhi
+        | Unit::Yu
+        | Unit::Mei
+        | Unit::Mu
+        | Unit::M2 => None,
     }
 }
 
@@ -203,9 +241,10 @@ impl View<'_> {
                         "trace:manufacturer": e.manufacturer,
                         "trace:lot": e.lot.as_str(),
                         "trace:activeSubstances": e.active_substances,
-                        "trace:withdrawalDays": e.withdrawal_days,
+                        "trace:withdrawalDays": e.periods.meat_days,
+                        "trace:milkDiscardHours": e.periods.milk_hours,
+                        "trace:eggWithdrawalDays": e.periods.egg_days,
                         "trace:prescriptionOnly": e.prescription_only,
-                        "trace:highToxicity": e.high_toxicity,
                         "trace:expires": e.expires.map(local_time),
                     }),
                 );
@@ -216,7 +255,7 @@ impl View<'_> {
                 // lot into everything it was given to. CBV has no business step for feeding or treating.
                 set("inputQuantityList", json!([self.qty(e.input, Some(e.dose))?]));
                 set("outputQuantityList", json!([self.qty(e.batch, None)?]));
-                set("trace:prescribedBy", json!(e.prescribed_by.as_ref().map(party_uri)));
+                set("trace:prescription", json!(e.prescription.as_ref().map(event_id)));
                 let resolver = self.resolver.trim_end_matches('/');
                 set("trace:vetDrugCode", json!(e.vet_drug_code.as_ref().map(|c| format!("{resolver}/vd/{c}"))));
                 set("trace:note", json!(e.note));
@@ -240,7 +279,9 @@ impl View<'_> {
                     json!({
                         "sample": e.sample,
                         "analyte": e.analyte,
-                        "value": e.value_milli.map(decimal),
+                        "kind": e.kind.as_str(),
+                        "value": e.result.value_milli().map(decimal),
+                        "notDetected": e.result == crate::shared::Measurement::NotDetected,
                         "limit": e.limit_milli.map(decimal),
                         "unit": e.unit,
                         "method": e.method,
@@ -252,7 +293,8 @@ impl View<'_> {
             Event::Certified(e) => {
                 set("action", json!("OBSERVE"));
                 set("bizStep", cbv("BizStep", "inspecting"));
-                set("quantityList", json!([self.qty(e.batch, None)?]));
+                let covered: Vec<Value> = e.batches.iter().map(|b| self.qty(*b, None)).collect::<Result<_, _>>()?;
+                set("quantityList", json!(covered));
                 let cert = format!("urn:trace:certificate:{}:{}", e.kind.as_str(), percent_encode(&e.number));
                 set("certificationInfo", json!(cert));
                 set("bizTransactionList", json!([{ "type": cbv("BTT", "cert"), "bizTransaction": cert }]));
@@ -274,7 +316,7 @@ impl View<'_> {
                 set("disposition", cbv("Disp", "in_transit"));
                 set("quantityList", json!([self.qty(e.batch, Some(e.quantity))?]));
                 set("sourceList", parties("source", &author));
-                set("destinationList", parties("destination", &e.to));
+                set("destinationList", counterparties("destination", &e.to));
                 set(
                     "bizTransactionList",
                     json!([{ "type": cbv("BTT", "bol"), "bizTransaction": document_uri(&e.document) }]),
@@ -297,14 +339,14 @@ impl View<'_> {
                 set("disposition", cbv("Disp", if e.accepted { "in_progress" } else { "returned" }));
                 set("quantityList", json!([self.qty(e.batch, Some(s.quantity))?]));
                 set("sourceList", parties("source", &shipment.record.body().author));
-                set("destinationList", parties("destination", &s.to));
+                set("destinationList", counterparties("destination", &s.to));
                 set(
                     "bizTransactionList",
                     json!([{ "type": cbv("BTT", "bol"), "bizTransaction": document_uri(&s.document) }]),
                 );
                 set("trace:shipment", json!(event_id(&e.shipment)));
                 set("trace:accepted", json!(e.accepted));
-                set("trace:documentsChecked", json!(e.documents_checked));
+                set("trace:checked", json!(e.checked.iter().map(cert_ref).collect::<Vec<_>>()));
                 set("trace:note", json!(e.note));
                 object
             }
@@ -346,7 +388,7 @@ impl View<'_> {
                 set("bizStep", cbv("BizStep", "retail_selling"));
                 set("disposition", cbv("Disp", "retail_sold"));
                 set("quantityList", json!([self.qty(e.batch, Some(e.quantity))?]));
-                set("trace:buyer", json!(e.buyer));
+                set("trace:buyer", json!(e.buyer.as_ref().map(party_name)));
                 object
             }
             Event::Held(e) => {
@@ -400,9 +442,8 @@ impl View<'_> {
                 );
                 return Ok(Some(m));
             }
-            Event::ActorAdmitted(_) | Event::ActorRevoked(_) | Event::KeyRotated(_) | Event::BannedListChanged(_) => {
-                return Ok(None);
-            }
+            // Ledger administration, and the kinds not enforced yet (refused, so never in a log).
+            _ => return Ok(None),
         };
         let mut head = Map::new();
         head.insert("type".into(), json!(kind));

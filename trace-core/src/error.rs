@@ -203,6 +203,8 @@ rules! {
     InvalidState => "invalid-state", Unprocessable;
     /// A limit on sizes or counts.
     LimitExceeded => "limit-exceeded", Invalid;
+    /// Record format 2 defines this event kind or field, but its rules are not built yet.
+    NotEnforced => "not-enforced", Unprocessable;
 }
 
 impl Rule {

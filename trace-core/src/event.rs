@@ -1,12 +1,18 @@
 //! The events a record can carry (docs/data-model.md, section 2), mapped to GS1 EPCIS 2.0 / CBV and FSMA 204 in
 //! `docs/data-model.md`.
 //!
-//! Variants are encoded by position: add new kinds at the end of [`Event`] and new fields never (a new field
-//! is a new event kind or a new version tag), because the golden vectors freeze these bytes.
+//! This is the table of record format version 2 (`docs/formats.md`). Variants are encoded by position: new kinds
+//! go at the end of [`Event`], and a field is added after version 2 only as a registered extension of the record
+//! body (`docs/formats.md`, "Extensions"), because the golden vectors freeze these bytes.
+//!
+//! Kinds 18 and later exist in the format from version 2 on; the ledger refuses each with `not-enforced` until
+//! the issue that builds its rules lands ([`crate::rules::not_enforced`]).
 
 use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
-use crate::values::{Gtin, InputKind, Lot, ProductClass, Quantity, Role, Time, VetDrugCode, named_enum};
+use crate::shared::Department;
+use crate::shared::{CertRef, ContentHash, Licence, Measurement, Party, Periods, Personal};
+use crate::values::{Gtin, Handle, InputKind, Lot, ProductClass, Quantity, Role, Time, VetDrugCode, named_enum};
 
 use std::fmt;
 use std::str::FromStr;
@@ -52,8 +58,42 @@ pub enum Event {
     Disposed(Disposed),
     /// A statement that an earlier record was wrong, with the reason. The earlier record stays.
     Correction(Correction),
-    /// The banned-substance list changes.
-    BannedListChanged(BannedListChanged),
+    /// The ledger adopts a version of a registry shipped as data (the banned-substance list), by its hash.
+    RegistryAdopted(RegistryAdopted),
+    /// A vet prescribes a drug for batches (兽医处方笺).
+    Prescribed(Prescribed),
+    /// A holder engages a vet for batches (the vet's 执业 for this farm).
+    Engaged(Engaged),
+    /// Milk or eggs out of a herd or flock, which is not drawn down.
+    Produced(Produced),
+    /// A second signature on an earlier record.
+    Countersigned(Countersigned),
+    /// A licence is granted, suspended or restored.
+    LicenceChanged(LicenceChanged),
+    /// A lost key's holdings pass to a new actor.
+    HoldingsTransferred(HoldingsTransferred),
+    /// A certificate is suspended, revoked or restored.
+    CertificateChanged(CertificateChanged),
+    /// A 承诺达标合格证 (农业农村部令2025年第4号).
+    ComplianceCertified(ComplianceCertified),
+    /// A holder reports what it did about a recall.
+    RecallAcknowledged(RecallAcknowledged),
+    /// A recall is closed with its figures.
+    RecallClosed(RecallClosed),
+    /// A shopper's complaint, signed by the node's intake key.
+    ComplaintFiled(ComplaintFiled),
+    /// A regulator answers a complaint.
+    ComplaintAnswered(ComplaintAnswered),
+    /// An administrative penalty decision (行政处罚决定).
+    PenaltyDecided(PenaltyDecided),
+    /// A credit-list change (失信名单 and its repair).
+    CreditListed(CreditListed),
+    /// A random-draw inspection plan (双随机).
+    DrawPlanned(DrawPlanned),
+    /// The targets and inspectors a plan drew.
+    DrawPublished(DrawPublished),
+    /// An event imported from another system (EPCIS), kept verbatim.
+    Imported(Imported),
 }
 
 impl Event {
@@ -77,7 +117,24 @@ impl Event {
             Event::Recalled(_) => "Recalled",
             Event::Disposed(_) => "Disposed",
             Event::Correction(_) => "Correction",
-            Event::BannedListChanged(_) => "BannedListChanged",
+            Event::RegistryAdopted(_) => "RegistryAdopted",
+            Event::Prescribed(_) => "Prescribed",
+            Event::Engaged(_) => "Engaged",
+            Event::Produced(_) => "Produced",
+            Event::Countersigned(_) => "Countersigned",
+            Event::LicenceChanged(_) => "LicenceChanged",
+            Event::HoldingsTransferred(_) => "HoldingsTransferred",
+            Event::CertificateChanged(_) => "CertificateChanged",
+            Event::ComplianceCertified(_) => "ComplianceCertified",
+            Event::RecallAcknowledged(_) => "RecallAcknowledged",
+            Event::RecallClosed(_) => "RecallClosed",
+            Event::ComplaintFiled(_) => "ComplaintFiled",
+            Event::ComplaintAnswered(_) => "ComplaintAnswered",
+            Event::PenaltyDecided(_) => "PenaltyDecided",
+            Event::CreditListed(_) => "CreditListed",
+            Event::DrawPlanned(_) => "DrawPlanned",
+            Event::DrawPublished(_) => "DrawPublished",
+            Event::Imported(_) => "Imported",
         }
     }
 
@@ -87,7 +144,12 @@ impl Event {
         match self {
             Event::InputApplied(e) => vec![e.batch],
             Event::Inspected(e) => vec![e.batch],
-            Event::Certified(e) => vec![e.batch],
+            Event::Certified(e) => e.batches.clone(),
+            Event::Prescribed(e) => e.batches.clone(),
+            Event::Engaged(e) => e.batches.clone(),
+            Event::ComplianceCertified(e) => e.batches.clone(),
+            Event::Produced(e) => vec![e.source],
+            Event::RecallAcknowledged(e) => vec![e.batch],
             Event::Shipped(e) => vec![e.batch],
             Event::Received(e) => vec![e.batch],
             Event::Sold(e) => vec![e.batch],
@@ -102,7 +164,19 @@ impl Event {
             | Event::BatchRegistered(_)
             | Event::InputLotRegistered(_)
             | Event::Correction(_)
-            | Event::BannedListChanged(_) => Vec::new(),
+            | Event::RegistryAdopted(_)
+            | Event::Countersigned(_)
+            | Event::LicenceChanged(_)
+            | Event::HoldingsTransferred(_)
+            | Event::CertificateChanged(_)
+            | Event::RecallClosed(_)
+            | Event::ComplaintFiled(_)
+            | Event::ComplaintAnswered(_)
+            | Event::PenaltyDecided(_)
+            | Event::CreditListed(_)
+            | Event::DrawPlanned(_)
+            | Event::DrawPublished(_)
+            | Event::Imported(_) => Vec::new(),
         }
     }
 }
@@ -115,12 +189,23 @@ pub struct ActorAdmitted {
     pub actor: PublicKey,
     /// Display name, e.g. "溪湖区生猪养殖合作社".
     pub name: String,
+    /// Short unique name for typing, e.g. `xihu-coop`.
+    pub handle: Handle,
     /// Roles granted.
     pub roles: Vec<Role>,
+    /// The departments a government actor belongs to (empty for businesses).
+    #[serde(default)]
+    pub departments: Vec<Department>,
     /// Registration number: unified social credit code, licence or farm registration.
     pub registration: String,
     /// Address or place description.
     pub location: String,
+    /// Licences it holds.
+    #[serde(default)]
+    pub licences: Vec<Licence>,
+    /// A contact person or phone, committed.
+    #[serde(default)]
+    pub contact: Option<Personal>,
 }
 
 /// `ActorRevoked`.
@@ -179,6 +264,9 @@ pub struct BatchRegistered {
     pub lot: Option<Lot>,
     /// Where: farm, field, pond.
     pub place: String,
+    /// Identifiers of the individuals in it: ear tags (畜禽标识) of a herd.
+    #[serde(default)]
+    pub identifiers: Vec<String>,
 }
 
 /// `InputLotRegistered`: a lot of vet drug, feed or pesticide, which becomes a batch-like entity that can be
@@ -198,18 +286,20 @@ pub struct InputLotRegistered {
     pub lot: Lot,
     /// Active substances, matched against the banned list.
     pub active_substances: Vec<String>,
-    /// Withdrawal period (vet drugs, feed additives) or pre-harvest interval (pesticides) in days.
-    pub withdrawal_days: u32,
-    /// Prescription-only vet drug (兽用处方药): application must name the prescribing vet.
+    /// Withdrawal period (vet drugs, feed additives) or pre-harvest interval (pesticides), milk discard and egg
+    /// periods. Toxicity is not the supplier's to state: it comes from the substances.
+    pub periods: Periods,
+    /// Prescription-only vet drug (兽用处方药): applied by a vet, or under a vet's prescription.
     pub prescription_only: bool,
-    /// High-toxicity pesticide (高毒农药): refused on vegetables, fruit, tea and herbs.
-    pub high_toxicity: bool,
     /// Quantity in the lot.
     pub quantity: Quantity,
     /// The 24-digit codes printed on the lot's packages, resolved at `/vd/{code}`.
     pub vet_drug_codes: Vec<VetDrugCode>,
     /// Expiry, when printed.
     pub expires: Option<Time>,
+    /// Lots this lot was made from (a premix from an additive): lot-to-lot lineage.
+    #[serde(default)]
+    pub made_from: Vec<TransformInput>,
 }
 
 /// `InputApplied`: the record's `time` is when the dose was given.
@@ -222,12 +312,16 @@ pub struct InputApplied {
     pub input: BatchId,
     /// Dose or amount.
     pub dose: Quantity,
-    /// The vet who prescribed it, required for prescription-only drugs unless the author is a vet.
-    pub prescribed_by: Option<PublicKey>,
+    /// The vet-signed `Prescribed` record it follows, for a prescription-only drug given by a non-vet.
+    #[serde(default)]
+    pub prescription: Option<RecordId>,
     /// The package code scanned, when a vet drug.
     pub vet_drug_code: Option<VetDrugCode>,
     /// Free text: reason, route, area sprayed.
     pub note: String,
+    /// The holding treated when it is not the batch's holder (a vet treating another farm's herd).
+    #[serde(default)]
+    pub holding: Option<Party>,
 }
 
 named_enum!(
@@ -250,17 +344,38 @@ pub struct Inspected {
     pub sample: String,
     /// What was measured, e.g. "clenbuterol" or "chlorpyrifos".
     pub analyte: String,
-    /// Measured value in thousandths of `unit`; absent for qualitative tests.
-    pub value_milli: Option<u64>,
+    /// Supervisory sampling, risk monitoring, rapid test, self-test or entrusted test.
+    pub kind: InspectionKind,
+    /// The result: not detected, a value in thousandths of `unit`, or a qualitative verdict.
+    pub result: Measurement,
     /// Limit in thousandths of `unit`; absent for qualitative tests.
     pub limit_milli: Option<u64>,
     /// Unit of value and limit, e.g. "µg/kg".
     pub unit: String,
     /// Method or standard, e.g. "GB/T 22286-2008".
     pub method: String,
-    /// The verdict; must agree with value and limit.
+    /// The verdict; must agree with result and limit.
     pub verdict: Verdict,
+    /// The inspection this one re-tests (复检).
+    #[serde(default)]
+    pub retest_of: Option<RecordId>,
 }
+
+named_enum!(
+    /// Why an inspection was made.
+    InspectionKind, "inspection kind" {
+        /// 监督抽检: supervisory sampling by a regulator.
+        Supervisory = "supervisory",
+        /// 风险监测: risk monitoring.
+        Monitoring = "monitoring",
+        /// 快检: a rapid test at a market or farm.
+        Rapid = "rapid",
+        /// 自检: the producer's own test.
+        SelfTest = "self",
+        /// 委托检测: a test the producer entrusted to a lab.
+        Entrusted = "entrusted",
+    }
+);
 
 named_enum!(
     /// Kind of certificate.
@@ -279,19 +394,49 @@ named_enum!(
         GeographicalIndication = "geographical-indication",
         /// 良好农业规范 (GAP).
         Gap = "gap",
+        /// 承诺达标合格证 issued outside this ledger (format v2).
+        Compliance = "compliance",
+        /// 动物检疫合格证明（动物A）: live animals leaving the province.
+        QuarantineAnimalA = "quarantine-animal-a",
+        /// 动物检疫合格证明（动物B）: live animals within the province.
+        QuarantineAnimalB = "quarantine-animal-b",
+        /// 动物检疫合格证明（产品A）: animal products leaving the province.
+        QuarantineProductA = "quarantine-product-a",
+        /// 动物检疫合格证明（产品B）: animal products within the province.
+        QuarantineProductB = "quarantine-product-b",
+        /// A test report (检测报告).
+        TestReport = "test-report",
+        /// A purchase voucher or other 合格凭证.
+        PurchaseVoucher = "purchase-voucher",
     }
 );
+
+impl CertKind {
+    /// Whether this is an animal quarantine certificate (动物检疫合格证明) of any form.
+    pub fn is_quarantine(self) -> bool {
+        matches!(
+            self,
+            CertKind::Quarantine
+                | CertKind::QuarantineAnimalA
+                | CertKind::QuarantineAnimalB
+                | CertKind::QuarantineProductA
+                | CertKind::QuarantineProductB
+        )
+    }
+}
 
 /// `Certified`.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Certified {
-    /// Batch covered.
-    pub batch: BatchId,
+    /// Batches covered.
+    pub batches: Vec<BatchId>,
     /// Kind of certificate.
     pub kind: CertKind,
     /// Certificate number.
     pub number: String,
+    /// Who issued it.
+    pub issuer: Party,
     /// Valid from.
     pub valid_from: Time,
     /// Valid until.
@@ -308,8 +453,8 @@ pub struct Shipped {
     pub batch: BatchId,
     /// How much.
     pub quantity: Quantity,
-    /// The receiving actor.
-    pub to: PublicKey,
+    /// The receiver.
+    pub to: Party,
     /// Ship-from location.
     pub from_place: String,
     /// Ship-to location.
@@ -318,6 +463,9 @@ pub struct Shipped {
     pub document: String,
     /// The carrier, when a transporter carries it.
     pub carrier: Option<PublicKey>,
+    /// Certificates travelling with it (quarantine, 合格证).
+    #[serde(default)]
+    pub certificates: Vec<CertRef>,
 }
 
 /// `Received`: the record's author is the `to` of the shipment.
@@ -330,8 +478,9 @@ pub struct Received {
     pub shipment: RecordId,
     /// Purchase inspection (进货查验) passed; when false the goods are refused and go back to the shipper.
     pub accepted: bool,
-    /// Documents checked: certificate numbers, quarantine papers.
-    pub documents_checked: String,
+    /// Certificates checked at purchase inspection: on this ledger or from elsewhere.
+    #[serde(default)]
+    pub checked: Vec<CertRef>,
     /// Inspection notes.
     pub note: String,
 }
@@ -355,6 +504,8 @@ named_enum!(
         Packing = "packing",
         /// Anything else.
         Other = "other",
+        /// Mixing feed on the farm (format v2).
+        FeedMixing = "feed-mixing",
     }
 );
 
@@ -396,6 +547,9 @@ pub struct Transformed {
     pub outputs: Vec<TransformOutput>,
     /// Where.
     pub place: String,
+    /// Certificates the inputs carried (quarantine before slaughter).
+    #[serde(default)]
+    pub certificates: Vec<CertRef>,
 }
 
 /// `Sold`.
@@ -406,8 +560,9 @@ pub struct Sold {
     pub batch: BatchId,
     /// How much.
     pub quantity: Quantity,
-    /// Buyer, if known (a canteen, "retail").
-    pub buyer: String,
+    /// The buyer when known (a canteen); `None` for retail to shoppers.
+    #[serde(default)]
+    pub buyer: Option<Party>,
 }
 
 /// `Held`.
@@ -426,6 +581,8 @@ pub struct Held {
 pub struct Released {
     /// Batch released.
     pub batch: BatchId,
+    /// The `Held` record (or failed `Inspected` record) whose block this lifts.
+    pub lifts: RecordId,
     /// Why.
     pub reason: String,
 }
@@ -438,7 +595,27 @@ pub struct Recalled {
     pub batch: BatchId,
     /// Why.
     pub reason: String,
+    /// Level: 一级 24 hours, 二级 48 hours, 三级 72 hours.
+    pub level: RecallLevel,
+    /// By when holders must have acted, when set.
+    #[serde(default)]
+    pub deadline: Option<Time>,
+    /// A mock recall (演练): nothing is blocked.
+    #[serde(default)]
+    pub drill: bool,
 }
+
+named_enum!(
+    /// The level of a recall.
+    RecallLevel, "recall level" {
+        /// 一级: serious harm; holders act within 24 hours.
+        First = "1",
+        /// 二级: holders act within 48 hours.
+        Second = "2",
+        /// 三级: holders act within 72 hours.
+        Third = "3",
+    }
+);
 
 /// `Disposed`.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
@@ -464,14 +641,361 @@ pub struct Correction {
     pub corrected: String,
 }
 
-/// `BannedListChanged`.
+named_enum!(
+    /// A registry shipped as data that a ledger adopts by version and hash.
+    RegistryKind, "registry" {
+        /// Banned and restricted substances.
+        Substances = "substances",
+        /// Maximum residue limits (GB 2763, GB 31650).
+        Limits = "limits",
+        /// Yields per area, for quantity plausibility.
+        Yields = "yields",
+        /// The calendar of working days.
+        Calendar = "calendar",
+    }
+);
+
+/// `RegistryAdopted`: from this record on, rules judge under this version of the registry, with the listed
+/// local additions. Replaces version 1's `BannedListChanged`.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BannedListChanged {
-    /// Substances added.
-    pub add: Vec<String>,
-    /// Substances removed.
-    pub remove: Vec<String>,
+pub struct RegistryAdopted {
+    /// Which registry.
+    pub registry: RegistryKind,
+    /// Its version, as shipped (`trace-core/data/`).
+    pub version: String,
+    /// SHA-256 of the version's data file: a ledger adopts only a version its node ships.
+    pub hash: ContentHash,
+    /// Entries added on this ledger beyond the version (one regulator may add).
+    #[serde(default)]
+    pub adds: Vec<String>,
+    /// Entries removed (a second regulator must countersign).
+    #[serde(default)]
+    pub removes: Vec<String>,
     /// Legal basis or reason.
     pub reason: String,
+}
+
+/// `Prescribed`: signed by a vet.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prescribed {
+    /// Batches the prescription is for.
+    pub batches: Vec<BatchId>,
+    /// The drug's name.
+    pub drug: String,
+    /// Its approval number (兽药批准文号).
+    pub approval_number: String,
+    /// Dose.
+    pub dose: Quantity,
+    /// Valid until.
+    pub valid_until: Time,
+    /// Diagnosis, route, course.
+    pub note: String,
+}
+
+/// `Engaged`: signed by the holder of the batches.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Engaged {
+    /// The vet engaged.
+    pub vet: PublicKey,
+    /// Batches the vet may treat and prescribe for.
+    pub batches: Vec<BatchId>,
+    /// Until when.
+    pub until: Time,
+}
+
+named_enum!(
+    /// What a herd or flock produces without being drawn down.
+    Production, "production" {
+        /// Milking a dairy herd.
+        Milking = "milking",
+        /// Eggs from a laying flock.
+        Laying = "laying",
+    }
+);
+
+/// `Produced`: milk or eggs from `source`, which keeps its quantity.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Produced {
+    /// The herd or flock.
+    pub source: BatchId,
+    /// Milking or laying.
+    pub process: Production,
+    /// The new batch of milk or eggs.
+    pub output: TransformOutput,
+}
+
+/// `Countersigned`: a second actor's signature on an earlier record.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Countersigned {
+    /// The record countersigned.
+    pub target: RecordId,
+    /// Note.
+    pub note: String,
+}
+
+/// A change to a licence.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicenceChange {
+    /// A licence granted after admission.
+    Granted(Licence),
+    /// A licence suspended, until a time or until restored.
+    Suspended {
+        /// The licence number.
+        number: String,
+        /// Until when.
+        until: Option<Time>,
+    },
+    /// A suspended licence restored.
+    Restored {
+        /// The licence number.
+        number: String,
+    },
+}
+
+/// `LicenceChanged`.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceChanged {
+    /// Whose licence.
+    pub actor: PublicKey,
+    /// What changes.
+    pub change: LicenceChange,
+    /// Why, and the decision's number.
+    pub reason: String,
+}
+
+/// `HoldingsTransferred`: what `from` holds passes to `to` (a lost key's goods).
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldingsTransferred {
+    /// The old holder.
+    pub from: PublicKey,
+    /// The new holder.
+    pub to: PublicKey,
+    /// Why.
+    pub reason: String,
+}
+
+named_enum!(
+    /// A change to a certificate's standing.
+    CertificateChange, "certificate change" {
+        /// Suspended (暂停).
+        Suspended = "suspended",
+        /// Revoked (撤销).
+        Revoked = "revoked",
+        /// Restored.
+        Restored = "restored",
+    }
+);
+
+/// `CertificateChanged`.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateChanged {
+    /// The `Certified` or `ComplianceCertified` record.
+    pub certificate: RecordId,
+    /// What changes.
+    pub change: CertificateChange,
+    /// Why.
+    pub reason: String,
+}
+
+named_enum!(
+    /// What a 承诺达标合格证's promise rests on (农业农村部令2025年第4号).
+    CommitmentBasis, "commitment basis" {
+        /// 质量安全控制符合要求.
+        QualityControl = "quality-control",
+        /// 自行检测合格.
+        SelfTested = "self-tested",
+        /// 委托检测合格.
+        EntrustedTested = "entrusted-tested",
+    }
+);
+
+/// `ComplianceCertified`: a 承诺达标合格证 issued by the producer for the batches it sells.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceCertified {
+    /// Batches covered.
+    pub batches: Vec<BatchId>,
+    /// Product name.
+    pub product: String,
+    /// Quantity covered.
+    pub quantity: Quantity,
+    /// 产地.
+    pub origin_place: String,
+    /// The promises (不使用禁用药物, 遵守农药安全间隔期、兽药休药期, 销售的食用农产品符合农药兽药残留食品安全国家强制性标准).
+    pub commitments: Vec<String>,
+    /// What the promise rests on.
+    pub basis: CommitmentBasis,
+    /// The test it rests on, when tested.
+    pub test: Option<CertRef>,
+    /// A contact, committed.
+    pub contact: Option<Personal>,
+    /// Records it relies on (inspections, receipts).
+    pub cites: Vec<RecordId>,
+}
+
+/// `RecallAcknowledged`: a holder reports what it did.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecallAcknowledged {
+    /// The `Recalled` record.
+    pub recall: RecordId,
+    /// The batch it held.
+    pub batch: BatchId,
+    /// Returned to the recalling party.
+    pub returned: Quantity,
+    /// Destroyed on the spot.
+    pub destroyed: Quantity,
+    /// Note.
+    pub note: String,
+}
+
+/// `RecallClosed`.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecallClosed {
+    /// The `Recalled` record.
+    pub recall: RecordId,
+    /// How much had been distributed.
+    pub distributed: Quantity,
+    /// How much came back or was destroyed.
+    pub recovered: Quantity,
+    /// Note.
+    pub note: String,
+}
+
+/// `ComplaintFiled`: a shopper's complaint (投诉举报), signed by the node's intake key.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintFiled {
+    /// The case number given to the complainant.
+    pub case: String,
+    /// The batch complained about, when the scan named one.
+    pub batch: Option<BatchId>,
+    /// What was scanned, verbatim.
+    pub scanned: String,
+    /// What happened.
+    pub what: String,
+    /// Where it was bought.
+    pub where_bought: String,
+    /// The complainant's contact, committed.
+    pub contact: Option<Personal>,
+}
+
+/// `ComplaintAnswered`.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintAnswered {
+    /// The `ComplaintFiled` record.
+    pub complaint: RecordId,
+    /// The reply.
+    pub reply: String,
+    /// Whether the case is closed.
+    pub closed: bool,
+}
+
+/// `PenaltyDecided`: an administrative penalty decision, published.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyDecided {
+    /// Who was penalised.
+    pub party: Party,
+    /// The decision's number (行政处罚决定书文号).
+    pub decision_number: String,
+    /// The violation.
+    pub violation: String,
+    /// The penalty.
+    pub penalty: String,
+    /// When it was decided.
+    pub decided: Time,
+}
+
+named_enum!(
+    /// A change to a party's standing on a credit list.
+    CreditChange, "credit change" {
+        /// Put on the list.
+        Listed = "listed",
+        /// The party objects (异议).
+        Objected = "objected",
+        /// Credit repaired (信用修复).
+        Repaired = "repaired",
+        /// Taken off the list.
+        Removed = "removed",
+    }
+);
+
+/// `CreditListed`.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditListed {
+    /// Who.
+    pub party: Party,
+    /// Which list.
+    pub list: String,
+    /// Why.
+    pub reason: String,
+    /// Until when, when the listing ends by itself.
+    pub until: Option<Time>,
+    /// What changes.
+    pub change: CreditChange,
+    /// The record it rests on (a penalty decision).
+    pub cites: Option<RecordId>,
+}
+
+/// One product class's share of a draw, in thousandths.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawClass {
+    /// The class.
+    pub class: ProductClass,
+    /// Its share of the targets, per mille.
+    pub per_mille: u32,
+}
+
+/// `DrawPlanned`: a 双随机 plan, committing to its candidates before the draw.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawPlanned {
+    /// The plan's name or number.
+    pub plan: String,
+    /// Shares by product class.
+    pub classes: Vec<DrawClass>,
+    /// SHA-256 of the candidate list.
+    pub candidates: ContentHash,
+    /// How many log entries after this one seed the draw.
+    pub seed_size: u64,
+}
+
+/// `DrawPublished`.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawPublished {
+    /// The `DrawPlanned` record.
+    pub plan: RecordId,
+    /// The targets drawn.
+    pub targets: Vec<Party>,
+    /// The inspectors drawn.
+    pub inspectors: Vec<PublicKey>,
+}
+
+/// `Imported`: an event from another system, kept verbatim.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Imported {
+    /// Its format, e.g. `epcis-2.0-json`.
+    pub format: String,
+    /// SHA-256 of the source document.
+    pub source: ContentHash,
+    /// Who recorded it there.
+    pub original_party: Party,
+    /// The source event, verbatim.
+    pub event: String,
 }

@@ -242,6 +242,14 @@ impl Cx<'_> {
         Ok(if place.is_empty() { name } else { format!("{place} ({name})") })
     }
 
+    fn party_site(&mut self, p: &crate::shared::Party, place: &str) -> Result<String, Error> {
+        match p {
+            crate::shared::Party::Member(k) => self.site(k, place),
+            crate::shared::Party::Outside(o) if place.is_empty() => Ok(o.name.clone()),
+            crate::shared::Party::Outside(o) => Ok(format!("{place} ({})", o.name)),
+        }
+    }
+
     fn batch(&mut self, id: BatchId) -> Result<BatchState, Error> {
         if let Some(b) = self.scope.get(&id).or_else(|| self.extra.get(&id)) {
             return Ok(b.clone());
@@ -293,14 +301,17 @@ impl Cx<'_> {
                 r.reference_document_type = "Approval number".into();
                 r.reference_document_number = e.approval_number.clone();
                 let mut notes = vec![format!("active substances: {}", e.active_substances.join("; "))];
-                if e.withdrawal_days > 0 {
-                    notes.push(format!("withdrawal/pre-harvest {} days", e.withdrawal_days));
+                if e.periods.meat_days > 0 {
+                    notes.push(format!("withdrawal/pre-harvest {} days", e.periods.meat_days));
+                }
+                if let Some(h) = e.periods.milk_hours {
+                    notes.push(format!("milk discard {h} hours"));
+                }
+                if let Some(d) = e.periods.egg_days {
+                    notes.push(format!("egg withdrawal {d} days"));
                 }
                 if e.prescription_only {
                     notes.push("prescription only".into());
-                }
-                if e.high_toxicity {
-                    notes.push("high toxicity".into());
                 }
                 r.notes = notes.join(", ");
             }
@@ -314,8 +325,8 @@ impl Cx<'_> {
                 r.input_lots = self.tlc(e.input)?;
                 let lot = self.batch(e.input)?;
                 r.notes = product(&lot);
-                if let Some(v) = e.prescribed_by {
-                    r.notes.push_str(&format!(", prescribed by {}", self.name(&v)?));
+                if let Some(p) = e.prescription {
+                    r.notes.push_str(&format!(", prescription {}", &p.to_string()[..12]));
                 }
                 if let Some(c) = &e.vet_drug_code {
                     r.reference_document_type = "Vet-drug code".into();
@@ -332,7 +343,10 @@ impl Cx<'_> {
                 r.notes = format!(
                     "{}: {} {} (limit {}) by {}: {}",
                     e.analyte,
-                    value(e.value_milli).unwrap_or_else(|| "-".into()),
+                    match e.result {
+                        crate::shared::Measurement::NotDetected => "not detected".into(),
+                        m => value(m.value_milli()).unwrap_or_else(|| m.to_string()),
+                    },
                     e.unit,
                     value(e.limit_milli).unwrap_or_else(|| "-".into()),
                     e.method,
@@ -350,7 +364,7 @@ impl Cx<'_> {
                 set_quantity(&mut r, e.quantity);
                 r.cte = "Shipping".into();
                 r.location = self.site(&author, &e.from_place)?;
-                r.subsequent_recipient = self.site(&e.to, &e.to_place)?;
+                r.subsequent_recipient = self.party_site(&e.to, &e.to_place)?;
                 r.reference_document_type = "Waybill".into();
                 r.reference_document_number = e.document.clone();
                 if let Some(c) = e.carrier {
@@ -374,7 +388,7 @@ impl Cx<'_> {
                 }
                 let verdict =
                     if e.accepted { "accepted" } else { "refused at purchase inspection, returned to shipper" };
-                r.notes = format!("{verdict}; checked: {}", e.documents_checked);
+                r.notes = format!("{verdict}; checked: {}", crate::shared::describe_certs(&e.checked));
             }
             Event::Transformed(e) => {
                 r.location = self.site(&author, &e.place)?;
@@ -405,7 +419,10 @@ impl Cx<'_> {
                 set_quantity(&mut r, e.quantity);
                 r.cte = "Sale".into();
                 r.location = self.name(&author)?;
-                r.subsequent_recipient = e.buyer.clone();
+                r.subsequent_recipient = match &e.buyer {
+                    None => "retail".into(),
+                    Some(p) => self.party_site(p, "")?,
+                };
             }
             Event::Held(e) => {
                 r.cte = "Hold".into();
@@ -432,7 +449,9 @@ impl Cx<'_> {
             | Event::ActorRevoked(_)
             | Event::KeyRotated(_)
             | Event::Correction(_)
-            | Event::BannedListChanged(_) => return Ok(None),
+            | Event::RegistryAdopted(_) => return Ok(None),
+            // Kinds refused as not enforced never reach a log.
+            _ => return Ok(None),
         }
         Ok(Some(r))
     }

@@ -40,6 +40,7 @@ mod query;
 mod record;
 pub mod rules;
 mod schema;
+mod shared;
 mod sled_store;
 mod state;
 mod store;
@@ -59,7 +60,7 @@ pub use clock::{Clock, StoryClock};
 pub use datadir::{DataDir, LedgerConfig, genesis_records, read_key_file, write_key_file};
 pub use error::{DecodeError, Error, ErrorClass, ParseError, Refusal, Result, Rule, VerifyError};
 pub use event::*;
-pub use facts::{Action, BatchHead, Facts, Interval, Party, Take};
+pub use facts::{Action, BatchHead, Facts, Interval, Side, Take};
 pub use ids::{BatchId, EntryHash, RecordId};
 pub use keys::{PublicKey, SecretKey, Signature};
 pub use ledger::{Appended, Ledger, TAIL_CHECK, verify_stateless};
@@ -71,6 +72,10 @@ pub use payload::{MAX_PAYLOAD_LEN, Payload, PayloadError};
 pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{Extension, LogEntry, MAX_RECORD_BYTES, Record, RecordBody, claimed_order, sign_event};
 pub use schema::{batch_key, entry_key};
+pub use shared::{
+    CertRef, ContentHash, Department, ExternalCert, Licence, LicenceKind, Measurement, OutsideParty, PERSONAL_TAG,
+    Party, Periods, Personal,
+};
 pub use sled_store::SledStore;
 pub use state::{Actor, BatchKind, BatchState, Block, BlockKind, Head, Holding, Status, Transit, Withdrawal};
 pub use store::{CountingStore, Pair, ReadStore, Reads, Store, Writes};
@@ -83,8 +88,8 @@ pub use tiles::{
     tiles, write_tiles,
 };
 pub use values::{
-    DISPLAY_OFFSET_MS, Gtin, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time, TimePrecision, Unit,
-    VetDrugCode, format_milli,
+    DISPLAY_OFFSET_MS, Gtin, HANDLE_MAX, Handle, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time,
+    TimePrecision, Unit, VetDrugCode, format_milli,
 };
 pub use views::{ActorView, BatchRow, BatchView, EntryView, LineageRow, LineageView};
 pub use witness::{

@@ -18,6 +18,7 @@
 //! | `x` | `x` ‖ target record id ‖ index | (empty): a correction of the target |
 //! | `S` | `S` ‖ substance | (empty): on the banned list |
 //! | `L` | `L` ‖ index u64 | (empty): a late entry (claimed time long before acceptance) |
+//! | `n` | `n` ‖ handle | the actor's public key (32 bytes) |
 //!
 //! Every key is built, and every key or u64 value taken apart, by a function of this module: no other module
 //! spells a prefix byte. A key or value of the wrong shape is [`Error::CorruptKey`], naming the key.
@@ -109,6 +110,18 @@ pub(crate) const BANNED_PREFIX: &[u8] = b"S";
 /// The substance a banned-list key names (lossy UTF-8, as a name is only compared and shown).
 pub(crate) fn banned_substance(key: &[u8]) -> String {
     String::from_utf8_lossy(key.strip_prefix(BANNED_PREFIX).unwrap_or(key)).into_owned()
+}
+
+pub(crate) fn handle(handle: &str) -> Vec<u8> {
+    cat(b'n', &[handle.as_bytes()])
+}
+
+/// The key a handle's value holds.
+pub(crate) fn read_handle_value(key: &[u8], value: &[u8]) -> Result<PublicKey, Error> {
+    let bytes: [u8; 32] = value
+        .try_into()
+        .map_err(|_| corrupt(key, format!("a {}-byte value where a 32-byte key belongs", value.len())))?;
+    PublicKey::from_bytes(bytes).map_err(|e| corrupt(key, e.to_string()))
 }
 
 pub(crate) fn late_entry(index: u64) -> Vec<u8> {

@@ -10,7 +10,7 @@ use crate::keys::PublicKey;
 use crate::schema;
 use crate::store::{Overlay, ReadStore};
 use crate::values::{Gtin, InputKind, Lot, ProductClass};
-use crate::values::{Quantity, Role, Time};
+use crate::values::{Handle, Quantity, Role, Time};
 
 /// An admitted actor.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
@@ -19,6 +19,8 @@ pub struct Actor {
     pub key: PublicKey,
     /// Display name.
     pub name: String,
+    /// Short unique name.
+    pub handle: Handle,
     /// Roles.
     pub roles: Vec<Role>,
     /// Registration number.

@@ -365,7 +365,7 @@ impl Ledger {
                         }
                     };
                     if let BatchKind::Input(info) = &lot.kind {
-                        let ends = body.time.plus_days(info.withdrawal_days);
+                        let ends = body.time.plus_days(info.periods.meat_days);
                         s.inputs.push(InputView {
                             lot: lot.id,
                             name: format!("{} lot {}", info.name, info.lot),
@@ -375,7 +375,7 @@ impl Ledger {
                             applied: body.time,
                             dose: a.dose,
                             by: author.clone(),
-                            withdrawal_days: info.withdrawal_days,
+                            withdrawal_days: info.periods.meat_days,
                             withdrawal_ends: ends,
                             withdrawal_over: ends <= now,
                             lot_status: lot.status(),
@@ -388,14 +388,14 @@ impl Ledger {
                     time: body.time,
                     sample: i.sample.clone(),
                     analyte: i.analyte.clone(),
-                    value_milli: i.value_milli,
+                    value_milli: i.result.value_milli(),
                     limit_milli: i.limit_milli,
                     unit: i.unit.clone(),
                     method: i.method.clone(),
                     verdict: i.verdict,
                 }),
                 Event::Certified(c) => s.certificates.push(CertificateView {
-                    batch: c.batch,
+                    batch: if c.batches.contains(&id) { id } else { c.batches.first().copied().unwrap_or(id) },
                     kind: c.kind,
                     number: c.number.clone(),
                     issuer: author.clone(),
@@ -404,19 +404,33 @@ impl Ledger {
                     promises: c.promises.clone(),
                 }),
                 Event::Shipped(x) => {
-                    let to = names.name(&x.to)?;
+                    let to = match &x.to {
+                        crate::shared::Party::Member(k) => names.name(k)?,
+                        crate::shared::Party::Outside(o) => o.name.clone(),
+                    };
                     let detail = format!("{} → {} ({})", x.from_place, x.to_place, x.document);
                     s.custody.push(custody("Shipped", x.batch, Some(to), Some(x.quantity), detail));
                 }
                 Event::Received(x) => {
-                    let detail = if x.accepted { x.documents_checked.clone() } else { format!("refused: {}", x.note) };
+                    let detail = if x.accepted {
+                        crate::shared::describe_certs(&x.checked)
+                    } else {
+                        format!("refused: {}", x.note)
+                    };
                     s.custody.push(custody("Received", x.batch, None, None, detail));
                 }
                 Event::Transformed(t) => {
                     let first = t.inputs.first().map(|i| i.batch).unwrap_or(id);
                     s.custody.push(custody("Transformed", first, None, None, format!("{} at {}", t.process, t.place)));
                 }
-                Event::Sold(x) => s.custody.push(custody("Sold", x.batch, None, Some(x.quantity), x.buyer.clone())),
+                Event::Sold(x) => {
+                    let buyer = match &x.buyer {
+                        None => "retail".to_owned(),
+                        Some(crate::shared::Party::Member(k)) => names.name(k)?,
+                        Some(crate::shared::Party::Outside(o)) => o.name.clone(),
+                    };
+                    s.custody.push(custody("Sold", x.batch, None, Some(x.quantity), buyer))
+                }
                 Event::Disposed(x) => {
                     s.custody.push(custody("Disposed", x.batch, None, Some(x.quantity), x.method.clone()))
                 }

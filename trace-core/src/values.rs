@@ -278,6 +278,44 @@ impl FromStr for Origin {
     }
 }
 
+string_newtype!(
+    /// An actor's short name for typing and reading (`xihu-coop`, `vet-wang`), unique on a ledger: 1 to 32
+    /// characters, lower-case ASCII letters, digits and `-`, starting with a letter or digit (format v2).
+    Handle
+);
+
+/// The longest handle, in characters.
+pub const HANDLE_MAX: usize = 32;
+
+impl Handle {
+    /// A handle this crate spells itself (`authority`, `xihu-coop`): valid by construction, checked in debug
+    /// builds and by the tests that decode every record the demo and genesis write.
+    pub(crate) fn known(s: String) -> Handle {
+        debug_assert!(s.parse::<Handle>().is_ok(), "{s} is not a valid handle");
+        Handle(s)
+    }
+}
+
+impl FromStr for Handle {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        if s.is_empty() || s.len() > HANDLE_MAX {
+            return Err(ParseError::new("handle", s, format!("must be 1 to {HANDLE_MAX} characters")));
+        }
+        if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+            return Err(ParseError::new(
+                "handle",
+                s,
+                format!("'{c}' is not allowed (lower-case letters a-z, digits and '-')"),
+            ));
+        }
+        if s.starts_with('-') {
+            return Err(ParseError::new("handle", s, "must start with a letter or digit"));
+        }
+        Ok(Handle(s.to_owned()))
+    }
+}
+
 named_enum!(
     /// How precisely a record's claimed time is known (format version 2).
     TimePrecision, "time precision" {
@@ -318,6 +356,10 @@ named_enum!(
         Market = "market",
         /// A testing laboratory: records sampling inspections.
         Lab = "lab",
+        /// A certification body (绿色食品, 有机, GAP): issues the certificates of its scheme (format v2).
+        Certifier = "certifier",
+        /// The node's own intake key, signing complaints on a complainant's behalf (format v2).
+        Intake = "intake",
     }
 );
 
@@ -348,14 +390,23 @@ named_enum!(
         Processed = "processed",
         /// Meat from slaughter.
         Meat = "meat",
+        /// Edible fungi (食用菌), format v2.
+        Mushroom = "mushroom",
     }
 );
 
 impl ProductClass {
-    /// Crops on which high-toxicity pesticides are forbidden (the seed plan: vegetables, melons and fruit,
-    /// tea, Chinese herbal medicine).
+    /// Crops on which highly toxic pesticides are forbidden: 《农药管理条例》 (2017) article 34 names vegetables,
+    /// melons and fruit, tea, fungi and Chinese herbal medicine.
     pub fn forbids_high_toxicity(self) -> bool {
-        matches!(self, ProductClass::Vegetable | ProductClass::Fruit | ProductClass::Tea | ProductClass::Herb)
+        matches!(
+            self,
+            ProductClass::Vegetable
+                | ProductClass::Fruit
+                | ProductClass::Tea
+                | ProductClass::Herb
+                | ProductClass::Mushroom
+        )
     }
 }
 
@@ -398,6 +449,20 @@ named_enum!(
         Bag = "bag",
         /// Doses.
         Dose = "dose",
+        /// 斤, 500 g (format v2).
+        Jin = "jin",
+        /// 两, 50 g.
+        Liang = "liang",
+        /// 只: animals or birds counted singly (sheep, chickens).
+        Zhi = "zhi",
+        /// 羽: poultry counted by the bird, as poultry statistics count them.
+        Yu = "yu",
+        /// 枚: eggs.
+        Mei = "mei",
+        /// 亩: area, one fifteenth of a hectare.
+        Mu = "mu",
+        /// Square metres.
+        M2 = "m2",
     }
 );
 
@@ -415,6 +480,14 @@ impl Unit {
             Unit::Box => (5, 1),
             Unit::Bag => (6, 1),
             Unit::Dose => (7, 1),
+            Unit::Jin => (1, 500),
+            Unit::Liang => (1, 50),
+            Unit::Zhi => (8, 1),
+            Unit::Yu => (9, 1),
+            Unit::Mei => (10, 1),
+            // 1 亩 is 10000/15 m², not a whole number of square metres: the two do not convert.
+            Unit::Mu => (11, 1),
+            Unit::M2 => (12, 1),
         }
     }
 }

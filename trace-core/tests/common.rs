@@ -56,11 +56,20 @@ pub fn admit(by: &SecretKey, who: &SecretKey, name: &str, roles: &[Role], time: 
         Event::ActorAdmitted(ActorAdmitted {
             actor: who.public(),
             name: name.into(),
+            handle: handle_of(who),
             roles: roles.to_vec(),
+            departments: vec![],
             registration: format!("REG-{name}"),
             location: "溪湖区".into(),
+            licences: vec![],
+            contact: None,
         }),
     )
+}
+
+/// A handle unique to `who`: its key's first twelve hex digits.
+pub fn handle_of(who: &SecretKey) -> Handle {
+    format!("k{}", &who.public().to_string()[..12]).parse().unwrap()
 }
 
 pub fn genesis() -> Record {
@@ -72,16 +81,7 @@ pub fn founding() -> Vec<Record> {
     let a = authority();
     vec![
         genesis(),
-        sign(
-            &a,
-            T0,
-            vec![],
-            Event::BannedListChanged(BannedListChanged {
-                add: rules::shipped_banned_substances(),
-                remove: vec![],
-                reason: "shipped list".into(),
-            }),
-        ),
+        sign(&a, T0, vec![], Event::RegistryAdopted(rules::shipped_registry_adoption("shipped list"))),
         admit(&a, &coop(), "Hetao pig co-op", &[Role::Coop], T0),
         admit(&a, &vet(), "Dr Wang", &[Role::Vet], T0),
         admit(&a, &supplier(), "Benxi vet supplies", &[Role::Supplier], T0),
@@ -157,6 +157,7 @@ pub fn register(k: &SecretKey, time: u64, product: &str, class: ProductClass, qt
             gtin: None,
             lot: None,
             place: "Hetao farm, shed 3".into(),
+            identifiers: vec![],
         }),
     )
 }
@@ -167,9 +168,10 @@ pub fn certify(k: &SecretKey, time: u64, head: RecordId, batch: BatchId, number:
         time,
         vec![head],
         Event::Certified(Certified {
-            batch,
+            batches: vec![batch],
             kind: CertKind::Gap,
             number: number.into(),
+            issuer: Party::Member(k.public()),
             valid_from: Time(time),
             valid_until: Time(time + 365 * DAY),
             promises: vec!["good agricultural practice".into()],

@@ -37,12 +37,12 @@ fn lot_event(name: &str) -> Event {
         manufacturer: "Benxi feed mill".into(),
         lot: "F2510".parse().unwrap(),
         active_substances: vec!["corn".into(), "soybean meal".into()],
-        withdrawal_days: 0,
+        periods: trace_core::Periods::days(0),
         prescription_only: false,
-        high_toxicity: false,
         quantity: q("1000 t"),
         vet_drug_codes: vec![],
         expires: None,
+        made_from: vec![],
     })
 }
 
@@ -51,9 +51,10 @@ fn apply(batch: BatchId, input: BatchId) -> Event {
         batch,
         input,
         dose: q("500 kg"),
-        prescribed_by: None,
+        prescription: None,
         vet_drug_code: None,
         note: String::new(),
+        holding: None,
     })
 }
 
@@ -61,11 +62,12 @@ fn ship(batch: BatchId, qty: &str, to: &SecretKey) -> Event {
     Event::Shipped(Shipped {
         batch,
         quantity: q(qty),
-        to: to.public(),
+        to: Party::Member(to.public()),
         from_place: "farm".into(),
         to_place: "market".into(),
         document: "WB-1".into(),
         carrier: None,
+        certificates: vec![],
     })
 }
 
@@ -84,6 +86,7 @@ fn transform(input: BatchId, qty: &str, outputs: &[&str]) -> Event {
             })
             .collect(),
         place: "Xihu slaughterhouse".into(),
+        certificates: vec![],
     })
 }
 
@@ -113,7 +116,7 @@ fn probe_story(l: &Ledger) -> Probe {
             batch: herd,
             shipment: shipped.id(),
             accepted: true,
-            documents_checked: "CZ-PROBE".into(),
+            checked: vec![],
             note: String::new(),
         }),
     );
@@ -128,7 +131,7 @@ fn probe_story(l: &Ledger) -> Probe {
             batch: cuts[0],
             shipment: to_stall.id(),
             accepted: true,
-            documents_checked: String::new(),
+            checked: vec![],
             note: String::new(),
         }),
     );
@@ -136,7 +139,7 @@ fn probe_story(l: &Ledger) -> Probe {
         &market(),
         t + 8,
         vec![at_stall.id()],
-        Event::Sold(Sold { batch: cuts[0], quantity: q("5 kg"), buyer: "retail".into() }),
+        Event::Sold(Sold { batch: cuts[0], quantity: q("5 kg"), buyer: None }),
     );
     must(l, vec![feed_reg, herd_reg, fed, cert, shipped, received, slaughter, to_stall, at_stall, sold]);
     Probe { herd, feed, cuts }

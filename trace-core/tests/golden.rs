@@ -30,9 +30,13 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
             Event::ActorAdmitted(ActorAdmitted {
                 actor: key(0x43).public(),
                 name: "溪湖区生猪养殖合作社".into(),
+                handle: "hetao-coop".parse().unwrap(),
                 roles: vec![Role::Coop, Role::Market],
                 registration: "93210503MA0XXXXXXX".into(),
                 location: "本溪市溪湖区".into(),
+                contact: None,
+                departments: vec![],
+                licences: vec![],
             }),
         ),
         (
@@ -52,6 +56,7 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
                 gtin: Some("06901234567892".parse().unwrap()),
                 lot: Some("HT-2025-11".parse().unwrap()),
                 place: "Hetao farm".into(),
+                identifiers: vec![],
             }),
         ),
         (
@@ -64,12 +69,12 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
                 manufacturer: "Liaoning Vet Pharma".into(),
                 lot: "A2311".parse().unwrap(),
                 active_substances: vec!["amoxicillin".into()],
-                withdrawal_days: 28,
+                periods: trace_core::Periods::days(28),
                 prescription_only: true,
-                high_toxicity: false,
                 quantity: q("100 box"),
                 vet_drug_codes: vec!["202511280123400000000042".parse().unwrap()],
                 expires: Some(Time(t + 365 * DAY)),
+                made_from: vec![],
             }),
         ),
         (
@@ -79,9 +84,10 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
                 batch: batch(),
                 input: lot(),
                 dose: q("0.25 kg"),
-                prescribed_by: Some(key(0x45).public()),
+                prescription: Some(RecordId([0xcc; 32])),
                 vet_drug_code: Some("202511280123400000000042".parse().unwrap()),
                 note: "respiratory infection".into(),
+                holding: None,
             }),
         ),
         (
@@ -91,20 +97,23 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
                 batch: batch(),
                 sample: "S-001".into(),
                 analyte: "clenbuterol".into(),
-                value_milli: Some(1_200),
+                result: trace_core::Measurement::Value(1_200),
                 limit_milli: Some(0),
                 unit: "µg/kg".into(),
                 method: "GB/T 22286-2008".into(),
                 verdict: Verdict::Fail,
+                kind: trace_core::InspectionKind::Supervisory,
+                retest_of: None,
             }),
         ),
         (
             "Certified",
             p.clone(),
             Event::Certified(Certified {
-                batch: batch(),
+                batches: vec![batch()],
                 kind: CertKind::OriginExit,
                 number: "HGZ-0001".into(),
+                issuer: Party::Member(key(0x43).public()),
                 valid_from: Time(t),
                 valid_until: Time(t + 7 * DAY),
                 promises: vec!["不使用禁用药物".into()],
@@ -116,11 +125,12 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
             Event::Shipped(Shipped {
                 batch: batch(),
                 quantity: q("20 head"),
-                to: key(0x46).public(),
+                to: Party::Member(key(0x46).public()),
                 from_place: "Hetao farm".into(),
                 to_place: "Xihu slaughterhouse".into(),
                 document: "WB-77".into(),
                 carrier: Some(key(0x47).public()),
+                certificates: vec![],
             }),
         ),
         (
@@ -130,7 +140,7 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
                 batch: batch(),
                 shipment: RecordId([0xdd; 32]),
                 accepted: true,
-                documents_checked: "HGZ-0001".into(),
+                checked: vec![],
                 note: "".into(),
             }),
         ),
@@ -148,12 +158,27 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
                     lot: Some("P1".parse().unwrap()),
                 }],
                 place: "Xihu slaughterhouse".into(),
+                certificates: vec![],
             }),
         ),
-        ("Sold", p.clone(), Event::Sold(Sold { batch: batch(), quantity: q("2.5 kg"), buyer: "retail".into() })),
+        ("Sold", p.clone(), Event::Sold(Sold { batch: batch(), quantity: q("2.5 kg"), buyer: None })),
         ("Held", p.clone(), Event::Held(Held { batch: batch(), reason: "investigation".into() })),
-        ("Released", p.clone(), Event::Released(Released { batch: batch(), reason: "cleared".into() })),
-        ("Recalled", p.clone(), Event::Recalled(Recalled { batch: batch(), reason: "clenbuterol".into() })),
+        (
+            "Released",
+            p.clone(),
+            Event::Released(Released { batch: batch(), lifts: RecordId([0xbb; 32]), reason: "cleared".into() }),
+        ),
+        (
+            "Recalled",
+            p.clone(),
+            Event::Recalled(Recalled {
+                batch: batch(),
+                reason: "clenbuterol".into(),
+                deadline: None,
+                drill: false,
+                level: trace_core::RecallLevel::First,
+            }),
+        ),
         (
             "Disposed",
             p.clone(),
@@ -169,12 +194,210 @@ pub fn golden_records() -> Vec<(&'static str, Record)> {
             }),
         ),
         (
-            "BannedListChanged",
+            "RegistryAdopted",
             vec![],
-            Event::BannedListChanged(BannedListChanged {
-                add: vec!["clenbuterol".into()],
-                remove: vec!["x".into()],
+            Event::RegistryAdopted(RegistryAdopted {
+                registry: RegistryKind::Substances,
+                version: "trace-substances-1".into(),
+                hash: ContentHash([0x5a; 32]),
+                adds: vec!["zilpaterol".into()],
+                removes: vec![],
                 reason: "公告第250号".into(),
+            }),
+        ),
+        (
+            "Prescribed",
+            p.clone(),
+            Event::Prescribed(Prescribed {
+                batches: vec![batch()],
+                drug: "氟苯尼考注射液".into(),
+                approval_number: "兽药字(2023)150012345".into(),
+                dose: q("20 ml"),
+                valid_until: Time(t + 3 * DAY),
+                note: "respiratory infection, i.m. 3 days".into(),
+            }),
+        ),
+        (
+            "Engaged",
+            p.clone(),
+            Event::Engaged(Engaged { vet: key(0x45).public(), batches: vec![batch()], until: Time(t + 90 * DAY) }),
+        ),
+        (
+            "Produced",
+            p.clone(),
+            Event::Produced(Produced {
+                source: batch(),
+                process: Production::Milking,
+                output: TransformOutput {
+                    product: "Raw milk (生鲜乳)".into(),
+                    class: ProductClass::Dairy,
+                    quantity: q("850 l"),
+                    gtin: None,
+                    lot: Some("M1128".parse().unwrap()),
+                },
+            }),
+        ),
+        (
+            "Countersigned",
+            vec![],
+            Event::Countersigned(Countersigned { target: RecordId([0xaa; 32]), note: "second regulator".into() }),
+        ),
+        (
+            "LicenceChanged",
+            vec![],
+            Event::LicenceChanged(LicenceChanged {
+                actor: key(0x43).public(),
+                change: LicenceChange::Granted(Licence {
+                    kind: LicenceKind::PesticideDealing,
+                    number: "农药经营许可证 (辽)农药经许 001".into(),
+                    issuer: "本溪市农业农村局".into(),
+                    valid_from: Time(t),
+                    valid_until: Some(Time(t + 5 * 365 * DAY)),
+                    scope: vec!["restricted".into()],
+                }),
+                reason: "licence granted".into(),
+            }),
+        ),
+        (
+            "HoldingsTransferred",
+            vec![],
+            Event::HoldingsTransferred(HoldingsTransferred {
+                from: key(0x43).public(),
+                to: key(0x44).public(),
+                reason: "key lost".into(),
+            }),
+        ),
+        (
+            "CertificateChanged",
+            vec![],
+            Event::CertificateChanged(CertificateChanged {
+                certificate: RecordId([0xaa; 32]),
+                change: CertificateChange::Suspended,
+                reason: "audit".into(),
+            }),
+        ),
+        (
+            "ComplianceCertified",
+            p.clone(),
+            Event::ComplianceCertified(ComplianceCertified {
+                batches: vec![batch()],
+                product: "大白菜".into(),
+                quantity: q("500 kg"),
+                origin_place: "溪湖区河套村".into(),
+                commitments: vec!["不使用禁用农药兽药".into(), "遵守农药安全间隔期、兽药休药期".into()],
+                basis: CommitmentBasis::SelfTested,
+                test: Some(CertRef::External(ExternalCert {
+                    kind: CertKind::TestReport,
+                    number: "KJ-0001".into(),
+                    issuer: "合作社自检".into(),
+                    valid_until: None,
+                })),
+                contact: Some(Personal::commit("contact", &[7; 16], "13800000000")),
+                cites: vec![RecordId([0xaa; 32])],
+            }),
+        ),
+        (
+            "RecallAcknowledged",
+            p.clone(),
+            Event::RecallAcknowledged(RecallAcknowledged {
+                recall: RecordId([0xaa; 32]),
+                batch: batch(),
+                returned: q("18 kg"),
+                destroyed: q("2 kg"),
+                note: "returned to the slaughterhouse".into(),
+            }),
+        ),
+        (
+            "RecallClosed",
+            vec![],
+            Event::RecallClosed(RecallClosed {
+                recall: RecordId([0xaa; 32]),
+                distributed: q("200 kg"),
+                recovered: q("198 kg"),
+                note: "2 kg sold before the recall".into(),
+            }),
+        ),
+        (
+            "ComplaintFiled",
+            vec![],
+            Event::ComplaintFiled(ComplaintFiled {
+                case: "TS-2025-0001".into(),
+                batch: Some(batch()),
+                scanned: "https://xihu.example/b/0000".into(),
+                what: "异味".into(),
+                where_bought: "彩屯市场12号摊位".into(),
+                contact: Some(Personal::commit("contact", &[9; 16], "13900000000")),
+            }),
+        ),
+        (
+            "ComplaintAnswered",
+            vec![],
+            Event::ComplaintAnswered(ComplaintAnswered {
+                complaint: RecordId([0xaa; 32]),
+                reply: "已抽检，合格".into(),
+                closed: true,
+            }),
+        ),
+        (
+            "PenaltyDecided",
+            vec![],
+            Event::PenaltyDecided(PenaltyDecided {
+                party: Party::Outside(OutsideParty {
+                    name: "某农资店".into(),
+                    credit_code: Some("92210503MA0XXXXXX1".into()),
+                    certificates: vec![],
+                    person: None,
+                }),
+                decision_number: "溪市监罚〔2025〕1号".into(),
+                violation: "经营禁用农药".into(),
+                penalty: "罚款5万元".into(),
+                decided: Time(t),
+            }),
+        ),
+        (
+            "CreditListed",
+            vec![],
+            Event::CreditListed(CreditListed {
+                party: Party::Member(key(0x43).public()),
+                list: "严重违法失信名单".into(),
+                reason: "经营禁用农药".into(),
+                until: Some(Time(t + 3 * 365 * DAY)),
+                change: CreditChange::Listed,
+                cites: Some(RecordId([0xaa; 32])),
+            }),
+        ),
+        (
+            "DrawPlanned",
+            vec![],
+            Event::DrawPlanned(DrawPlanned {
+                plan: "2025年第4季度双随机抽查".into(),
+                classes: vec![DrawClass { class: ProductClass::Vegetable, per_mille: 600 }],
+                candidates: ContentHash([0x11; 32]),
+                seed_size: 16,
+            }),
+        ),
+        (
+            "DrawPublished",
+            vec![],
+            Event::DrawPublished(DrawPublished {
+                plan: RecordId([0xaa; 32]),
+                targets: vec![Party::Member(key(0x43).public())],
+                inspectors: vec![key(0x44).public()],
+            }),
+        ),
+        (
+            "Imported",
+            vec![],
+            Event::Imported(Imported {
+                format: "epcis-2.0-json".into(),
+                source: ContentHash([0x22; 32]),
+                original_party: Party::Outside(OutsideParty {
+                    name: "外省屠宰场".into(),
+                    credit_code: None,
+                    certificates: vec![],
+                    person: None,
+                }),
+                event: "{\"type\":\"ObjectEvent\"}".into(),
             }),
         ),
     ];
@@ -255,7 +478,7 @@ fn pinned_vectors_decode_and_verify_from_the_file_alone() {
         assert!(r.signed_bytes().starts_with(b"trace/v2/record\n"));
         kinds.insert(r.body().event.kind());
     }
-    assert_eq!(kinds.len(), 18, "every event kind has a golden vector");
+    assert_eq!(kinds.len(), 35, "every event kind has a golden vector");
     let leaf = hex::decode(pinned["entry"]["leaf_data"].as_str().unwrap()).unwrap();
     let e = LogEntry::decode(&leaf).unwrap();
     assert_eq!(e.index, 7);

@@ -91,12 +91,12 @@ impl Dag {
                 manufacturer: "M".into(),
                 lot: "L1".parse().unwrap(),
                 active_substances: vec!["corn".into()],
-                withdrawal_days: 0,
+                periods: trace_core::Periods::days(0),
                 prescription_only: false,
-                high_toxicity: false,
                 quantity: "10 t".parse().unwrap(),
                 vet_drug_codes: vec![],
                 expires: None,
+                made_from: vec![],
             };
             let id = d.push(sign(&supplier(), t, vec![], Event::InputLotRegistered(lot)));
             let b = BatchId::derive(&id, 0);
@@ -134,6 +134,7 @@ impl Dag {
                             })
                             .collect(),
                         place: "yard".into(),
+                        certificates: vec![],
                     });
                     let parents = picked.iter().map(|b| d.heads[b]).collect();
                     let id = d.push(sign(&coop(), t, parents, event));
@@ -157,9 +158,10 @@ impl Dag {
                         batch,
                         input: lot,
                         dose: "5 kg".parse().unwrap(),
-                        prescribed_by: None,
+                        prescription: None,
                         vet_drug_code: None,
                         note: String::new(),
+                        holding: None,
                     });
                     let id = d.push(sign(&coop(), t, vec![d.heads[&batch]], event));
                     d.heads.insert(batch, id);
@@ -215,9 +217,9 @@ fn block_sources(l: &Ledger, b: BatchId) -> BTreeSet<BatchId> {
     l.batch(b).unwrap().unwrap().blocks.iter().map(|x| x.source).collect()
 }
 
-fn regulator_event(l: &Ledger, time: u64, b: BatchId, event: Event) {
+fn regulator_event(l: &Ledger, time: u64, b: BatchId, event: Event) -> RecordId {
     let head = l.batch(b).unwrap().unwrap().head;
-    l.append(sign(&regulator(), time, vec![head], event)).unwrap();
+    l.append(sign(&regulator(), time, vec![head], event)).unwrap().id
 }
 
 proptest! {
@@ -283,7 +285,7 @@ proptest! {
         let h1 = all[first % all.len()];
         let h2 = all[second % all.len()];
         let mut t = d.time + 1000;
-        regulator_event(&l, t, h1, Event::Held(Held { batch: h1, reason: "first".into() }));
+        let hold1 = regulator_event(&l, t, h1, Event::Held(Held { batch: h1, reason: "first".into() }));
         if h2 != h1 {
             t += 1000;
             regulator_event(&l, t, h2, Event::Held(Held { batch: h2, reason: "second".into() }));
@@ -303,7 +305,7 @@ proptest! {
             prop_assert_eq!(status == Status::OnHold, !want.is_empty(), "status of {}", b);
         }
         t += 1000;
-        regulator_event(&l, t, h1, Event::Released(Released { batch: h1, reason: "cleared".into() }));
+        regulator_event(&l, t, h1, Event::Released(Released { batch: h1, lifts: hold1, reason: "cleared".into() }));
         let left: Vec<BatchId> = if h2 != h1 { vec![h2] } else { vec![] };
         for b in &all {
             let want = expect(&left, *b);

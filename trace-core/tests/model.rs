@@ -70,7 +70,7 @@ impl Model {
         match &r.body().event {
             Event::BatchRegistered(_) => self.batches.push((BatchId::derive(&r.id(), 0), vec![r.id()])),
             Event::Certified(c) => {
-                let b = self.batches.iter_mut().find(|(id, _)| *id == c.batch).unwrap();
+                let b = self.batches.iter_mut().find(|(id, _)| c.batches.contains(id)).unwrap();
                 b.1.push(r.id());
             }
             _ => unreachable!(),
@@ -140,7 +140,7 @@ impl Run {
             return Some("unknown-author");
         }
         if let Event::Certified(c) = &r.body().event {
-            let (_, hist) = self.model.batches.iter().find(|(id, _)| *id == c.batch).unwrap();
+            let (_, hist) = self.model.batches.iter().find(|(id, _)| c.batches.contains(id)).unwrap();
             if !hist.contains(&r.body().parents[0]) {
                 return Some("unknown-parent");
             }

@@ -16,12 +16,12 @@ fn feed_lot() -> Event {
         manufacturer: "Benxi feed mill".into(),
         lot: "F2510-07".parse().unwrap(),
         active_substances: vec![],
-        withdrawal_days: 0,
+        periods: trace_core::Periods::days(0),
         prescription_only: false,
-        high_toxicity: false,
         quantity: "20 t".parse().unwrap(),
         vet_drug_codes: vec![],
         expires: None,
+        made_from: vec![],
     })
 }
 
@@ -53,9 +53,10 @@ fn views_for_people_are_in_claimed_time_order_with_late_entries_marked() {
                 batch: pigs,
                 input: feed,
                 dose: "500 kg".parse().unwrap(),
-                prescribed_by: None,
+                prescription: None,
                 vet_drug_code: None,
                 note: String::new(),
+                holding: None,
             }),
         ),
     );
@@ -71,11 +72,13 @@ fn views_for_people_are_in_claimed_time_order_with_late_entries_marked() {
                 batch: feed,
                 sample: "S-1".into(),
                 analyte: "aflatoxin B1".into(),
-                value_milli: Some(2_000),
+                result: trace_core::Measurement::Value(2_000),
                 limit_milli: Some(20_000),
                 unit: "µg/kg".into(),
                 method: "GB 5009.22".into(),
                 verdict: Verdict::Pass,
+                kind: trace_core::InspectionKind::Supervisory,
+                retest_of: None,
             }),
         ),
     );

@@ -143,7 +143,7 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
             esc(&l.approval_number),
             esc(&l.manufacturer),
             esc(&l.active_substances.join(", ")),
-            l.withdrawal_days,
+            l.periods.meat_days,
             if l.prescription_only { "<li>兽用处方药 Prescription-only vet drug</li>" } else { "" },
             l.expires.map(|e| format!("<li>有效期至 Expires: {}</li>", date(e))).unwrap_or_default(),
         );
@@ -320,6 +320,13 @@ fn cert_text(k: trace_core::CertKind) -> &'static str {
         Organic => "有机农产品 Organic",
         GeographicalIndication => "地理标志 Geographical indication",
         Gap => "良好农业规范 GAP",
+        Compliance => "承诺达标合格证 Compliance certificate",
+        QuarantineAnimalA => "动物检疫合格证明（动物A）Animal quarantine, inter-provincial",
+        QuarantineAnimalB => "动物检疫合格证明（动物B）Animal quarantine, in-province",
+        QuarantineProductA => "动物检疫合格证明（产品A）Product quarantine, inter-provincial",
+        QuarantineProductB => "动物检疫合格证明（产品B）Product quarantine, in-province",
+        TestReport => "检测报告 Test report",
+        PurchaseVoucher => "合格凭证 Purchase voucher",
     }
 }
 

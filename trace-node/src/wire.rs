@@ -315,12 +315,10 @@ pub enum BatchKind {
         lot: Lot,
         /// Active substances.
         active_substances: Vec<String>,
-        /// Withdrawal period or pre-harvest interval, days.
-        withdrawal_days: u32,
+        /// Withdrawal period or pre-harvest interval (days), milk discard (hours), egg withdrawal (days).
+        periods: trace_core::Periods,
         /// Prescription-only vet drug.
         prescription_only: bool,
-        /// High-toxicity pesticide.
-        high_toxicity: bool,
         /// Quantity in the lot.
         quantity: Quantity,
         /// The 24-digit codes printed on the lot's packages.
@@ -404,9 +402,8 @@ impl From<&trace_core::BatchState> for BatchState {
                 manufacturer: l.manufacturer.clone(),
                 lot: l.lot.clone(),
                 active_substances: l.active_substances.clone(),
-                withdrawal_days: l.withdrawal_days,
+                periods: l.periods,
                 prescription_only: l.prescription_only,
-                high_toxicity: l.high_toxicity,
                 quantity: l.quantity,
                 vet_drug_codes: l.vet_drug_codes.clone(),
                 expires: l.expires,

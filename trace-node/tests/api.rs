@@ -60,6 +60,7 @@ async fn rule_refusals_carry_their_code_and_message() {
             gtin: None,
             lot: None,
             place: "".into(),
+            identifiers: vec![],
         }),
     );
     let size = w.size();

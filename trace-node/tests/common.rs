@@ -63,9 +63,13 @@ impl World {
                 Event::ActorAdmitted(ActorAdmitted {
                     actor: k.public(),
                     name: name.into(),
+                    handle: format!("k{}", &k.public().to_string()[..12]).parse().unwrap(),
                     roles: vec![role],
                     registration: String::new(),
                     location: "溪湖区".into(),
+                    contact: None,
+                    departments: vec![],
+                    licences: vec![],
                 }),
             );
             w.node.ledger.append(r).unwrap();
@@ -97,6 +101,7 @@ impl World {
                 gtin: Some("06901234567892".parse().unwrap()),
                 lot: Some(format!("HT{days_ago}").parse().unwrap()),
                 place: "Hetao farm".into(),
+                identifiers: vec![],
             }),
         );
         let id = BatchId::derive(&r.id(), 0);

@@ -47,7 +47,13 @@ async fn a_recalled_batch_shows_a_warning_that_cannot_be_missed() {
         &w.regulator,
         1,
         vec![r.id()],
-        Event::Recalled(Recalled { batch, reason: "clenbuterol 瘦肉精".into() }),
+        Event::Recalled(Recalled {
+            batch,
+            reason: "clenbuterol 瘦肉精".into(),
+            deadline: None,
+            drill: false,
+            level: trace_core::RecallLevel::First,
+        }),
     );
     w.node.ledger.append(rec).unwrap();
     let (_, body, _) = send(w.app(), get(&format!("/b/{batch}"), "text/html")).await;
@@ -85,6 +91,7 @@ async fn html_in_records_is_escaped() {
             gtin: None,
             lot: None,
             place: "\"><img src=x>".into(),
+            identifiers: vec![],
         }),
     );
     let batch = BatchId::derive(&r.id(), 0);
@@ -107,7 +114,18 @@ async fn a_cached_scan_answer_never_outlives_a_new_record() {
     assert_eq!(first, again, "the same log gives the same page");
     assert!(w.node.scans.get(&w.node.ledger, batch, w.size(), Time::now()).is_some(), "the answer was kept");
     // A recall appended after the page was cached must show on the very next scan.
-    let rec = w.record(&w.regulator, 1, vec![r.id()], Event::Recalled(Recalled { batch, reason: "瘦肉精".into() }));
+    let rec = w.record(
+        &w.regulator,
+        1,
+        vec![r.id()],
+        Event::Recalled(Recalled {
+            batch,
+            reason: "瘦肉精".into(),
+            deadline: None,
+            drill: false,
+            level: trace_core::RecallLevel::First,
+        }),
+    );
     w.node.ledger.append(rec).unwrap();
     let (_, after, _) = send(w.app(), get(&path, "text/html")).await;
     assert!(String::from_utf8(after).unwrap().contains("RECALLED"));
@@ -126,9 +144,13 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
         Event::ActorAdmitted(ActorAdmitted {
             actor: supplier.public(),
             name: "Vet supplies".into(),
+            handle: "vet-supplies".parse().unwrap(),
             roles: vec![Role::Supplier],
             registration: String::new(),
             location: String::new(),
+            contact: None,
+            departments: vec![],
+            licences: vec![],
         }),
     );
     w.node.ledger.append(admit).unwrap();
@@ -143,12 +165,12 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
             manufacturer: "Liaoning".into(),
             lot: "A1".parse().unwrap(),
             active_substances: vec!["amoxicillin".into()],
-            withdrawal_days: 28,
+            periods: trace_core::Periods::days(28),
             prescription_only: false,
-            high_toxicity: false,
             quantity: "10 box".parse().unwrap(),
             vet_drug_codes: vec![],
             expires: None,
+            made_from: vec![],
         }),
     );
     let lot_id = BatchId::derive(&lot.id(), 0);
@@ -163,9 +185,10 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
             batch,
             input: lot_id,
             dose: "1 box".parse().unwrap(),
-            prescribed_by: None,
+            prescription: None,
             vet_drug_code: None,
             note: String::new(),
+            holding: None,
         }),
     );
     w.node.ledger.append(dose).unwrap();

@@ -172,12 +172,12 @@ fn lot(kind: InputKind, name: &str, number: &str, substances: &[&str], days: u32
         manufacturer: "Benxi feed mill (本溪饲料厂)".into(),
         lot: number.parse().unwrap_or_else(|_| unreachable!("lot numbers here are plain ASCII")),
         active_substances: substances.iter().map(|s| (*s).to_owned()).collect(),
-        withdrawal_days: days,
+        periods: trace_core::Periods::days(days),
         prescription_only: false,
-        high_toxicity: false,
         quantity,
         vet_drug_codes: Vec::new(),
         expires: None,
+        made_from: vec![],
     })
 }
 
@@ -195,9 +195,13 @@ pub fn generate(units: usize, start: Time) -> Synthetic {
         Event::ActorAdmitted(ActorAdmitted {
             actor: cast.regulator.public(),
             name: "Market supervision bureau".into(),
+            handle: "bench-regulator".parse().unwrap_or_else(|_| unreachable!("a valid handle")),
             roles: vec![Role::Regulator],
             registration: "91210503MA0REGUL".into(),
             location: "Xihu district, Benxi".into(),
+            contact: None,
+            departments: vec![],
+            licences: vec![],
         }),
     ));
     for (i, (k, role, name)) in cast.members().into_iter().enumerate() {
@@ -207,9 +211,13 @@ pub fn generate(units: usize, start: Time) -> Synthetic {
             Event::ActorAdmitted(ActorAdmitted {
                 actor: k.public(),
                 name,
+                handle: format!("bench-{i}").parse().unwrap_or_else(|_| unreachable!("a valid handle")),
                 roles: vec![role],
                 registration: format!("91210503MA{i:06}"),
                 location: "Benxi, Liaoning (辽宁省本溪市)".into(),
+                contact: None,
+                departments: vec![],
+                licences: vec![],
             }),
         ));
     }
@@ -335,6 +343,7 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
             gtin: None,
             lot: None,
             place: format!("Hetao village farm {} (河套村)", i % 97),
+            identifiers: vec![],
         }),
     );
     let herd = BatchId::derive(&herd_reg, 0);
@@ -348,9 +357,10 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
             batch: herd,
             input,
             dose,
-            prescribed_by: None,
+            prescription: None,
             vet_drug_code: None,
             note: note.into(),
+            holding: None,
         })
     };
     let mut head = ch.push(&farm, vec![herd_reg], apply(feed1, q(400, Unit_::Kg), "daily ration"));
@@ -366,9 +376,10 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
         &farm,
         vec![head],
         Event::Certified(Certified {
-            batch: herd,
+            batches: vec![herd],
             kind: CertKind::OriginExit,
             number: cert.clone(),
+            issuer: Party::Member(farm.public()),
             valid_from: Time(ch.time),
             valid_until: Time(ch.time + 3 * 86_400_000),
             promises: vec!["不使用禁用药物".into(), "No banned substances".into()],
@@ -378,20 +389,21 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
         Event::Shipped(Shipped {
             batch,
             quantity,
-            to: to.public(),
+            to: Party::Member(to.public()),
             from_place: "Hetao village".into(),
             to_place: "Caitun market".into(),
             document: doc,
             carrier: Some(carrier.public()),
+            certificates: vec![],
         })
     };
     let shipment = ch.push(&farm, vec![head], ship(herd, q(head_count, Unit_::Head), &processor, cert.clone()));
-    let receive = |batch: BatchId, shipment: RecordId, documents: String| {
+    let receive = |batch: BatchId, shipment: RecordId, _certificate_number: String| {
         Event::Received(Received {
             batch,
             shipment,
             accepted: true,
-            documents_checked: documents,
+            checked: vec![],
             note: "purchase inspection passed".into(),
         })
     };
@@ -414,6 +426,7 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
                 })
                 .collect(),
             place: "Xihu designated slaughterhouse".into(),
+            certificates: vec![],
         }),
     );
     let cut_ids: Vec<BatchId> = (0..3).map(|n| BatchId::derive(&slaughter, n)).collect();
@@ -428,11 +441,13 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
                     batch: *cut,
                     sample: format!("XH-{i:08}"),
                     analyte: "clenbuterol (克伦特罗)".into(),
-                    value_milli: Some(0),
+                    result: trace_core::Measurement::Value(0),
                     limit_milli: Some(0),
                     unit: "µg/kg".into(),
                     method: "GB/T 22286-2008 (LC-MS/MS)".into(),
                     verdict: Verdict::Pass,
+                    kind: trace_core::InspectionKind::Supervisory,
+                    retest_of: None,
                 }),
             );
         }
@@ -442,7 +457,7 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
         ch.push(
             &stall,
             vec![r],
-            Event::Sold(Sold { batch: *cut, quantity: q(2 + (i % 5) as u64, Unit_::Kg), buyer: "retail".into() }),
+            Event::Sold(Sold { batch: *cut, quantity: q(2 + (i % 5) as u64, Unit_::Kg), buyer: None }),
         );
     }
     Herd { records: ch.records, herd, cuts: cut_ids }

@@ -3,7 +3,8 @@
 //! Invariants kept here:
 //! - a block on a batch reaches every descendant, present and future (transforms copy blocks through lineage);
 //! - nothing blocked moves: it is not shipped, sold, applied, certified or transformed;
-//! - a release lifts only the batch's own holds, never a recall.
+//! - a release lifts the one block it names (a hold or failed inspection placed on this batch), never a recall,
+//!   from the batch and its descendants; other blocks stay.
 
 use super::*;
 
@@ -41,14 +42,15 @@ impl Ctx<'_, '_> {
     }
 
     pub(super) fn released(&mut self, b: &mut BatchState, e: &Released) -> Result<(), Error> {
-        let _ = e;
-        let liftable = |x: &Block| x.source == b.id && x.kind != BlockKind::Recalled;
-        if !b.blocks.iter().any(liftable) {
+        if !b.blocks.iter().any(|x| x.source == b.id && x.kind != BlockKind::Recalled) {
             return refuse(Facts::NoHoldToRelease { batch: b.id, label: b.name() });
         }
-        let root = b.id;
-        let lift =
-            move |blocks: &mut Vec<Block>| blocks.retain(|x| !(x.source == root && x.kind != BlockKind::Recalled));
+        let (root, lifts) = (b.id, e.lifts);
+        let named = |x: &Block| x.source == root && x.record == lifts && x.kind != BlockKind::Recalled;
+        if !b.blocks.iter().any(named) {
+            return refuse(Facts::NotABlock { batch: b.id, lifts });
+        }
+        let lift = move |blocks: &mut Vec<Block>| blocks.retain(|x| !named(x));
         lift(&mut b.blocks);
         self.for_each_descendant(root, |d| lift(&mut d.blocks))
     }

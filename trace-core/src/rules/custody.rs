@@ -44,7 +44,7 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    pub(super) fn active_actor(&self, key: &PublicKey, party: Party) -> Result<Actor, Error> {
+    pub(super) fn active_actor(&self, key: &PublicKey, party: Side) -> Result<Actor, Error> {
         match self.ov.actor(key)? {
             Some(a) if a.active() => Ok(a),
             Some(a) => refuse(Facts::PartyRevoked { party, name: a.name }),
@@ -55,22 +55,26 @@ impl Ctx<'_, '_> {
     pub(super) fn shipped(&mut self, b: &mut BatchState, e: &Shipped) -> Result<(), Error> {
         self.ensure_movable(b, Action::Shipped)?;
         self.ensure_withdrawal_over(b, Action::Shipped)?;
-        if e.to == self.author {
+        // `not_enforced` refused a receiver outside the ledger (issue 20).
+        let Some(to) = e.to.member() else {
+            return refuse(Facts::NotEnforced { what: "Shipped.to".into(), issue: 20 });
+        };
+        if to == self.author {
             return refuse(Facts::ShippedToSelf);
         }
-        let receiver = self.active_actor(&e.to, Party::Receiver)?;
+        let receiver = self.active_actor(&to, Side::Receiver)?;
         if !RECEIVER_ROLES.iter().any(|r| receiver.has(*r)) {
             // Nobody could ever record the receipt, so the goods would stay in transit for good.
             return refuse(Facts::ReceiverCannotReceive { receiver: receiver.name });
         }
         if let Some(c) = &e.carrier {
-            let carrier = self.active_actor(c, Party::Carrier)?;
+            let carrier = self.active_actor(c, Side::Carrier)?;
             if !carrier.has(Role::Transporter) {
                 return refuse(Facts::CarrierNotTransporter { carrier: carrier.name });
             }
         }
         self.take_from_holder(b, e.quantity, Take::Ship)?;
-        b.in_transit.push(Transit { shipment: self.id, from: self.author, to: e.to, quantity: e.quantity });
+        b.in_transit.push(Transit { shipment: self.id, from: self.author, to, quantity: e.quantity });
         Ok(())
     }
 

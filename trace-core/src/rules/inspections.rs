@@ -2,29 +2,39 @@
 //!
 //! Invariants kept here:
 //! - "pass" is refused when a banned substance was found or a value exceeds its limit;
-//! - "fail" is refused when the value is within its limit and the analyte is not banned;
+//! - "fail" is refused when the value is within its limit (or nothing was detected) and the analyte is not
+//!   banned;
+//! - a qualitative result and the verdict agree;
 //! - a failed inspection places a block on the batch and every descendant.
 
 use super::*;
+use crate::shared::Measurement;
 
 impl Ctx<'_, '_> {
     pub(super) fn inspected(&mut self, b: &mut BatchState, e: &Inspected) -> Result<(), Error> {
-        let over_limit = matches!((e.value_milli, e.limit_milli), (Some(v), Some(l)) if v > l);
+        let value = e.result.value_milli();
+        if let Measurement::Qualitative(result) = e.result {
+            if result != e.verdict {
+                return refuse(Facts::QualitativeMismatch { result, verdict: e.verdict });
+            }
+        }
+        let over_limit = matches!((value, e.limit_milli), (Some(v), Some(l)) if v > l);
         let banned = self.first_banned(std::slice::from_ref(&e.analyte))?.map(|(_, name)| name);
-        let banned_found = banned.is_some() && e.value_milli.is_none_or(|v| v > 0);
-        if e.verdict == Verdict::Pass && banned_found && e.value_milli.is_some() {
+        let banned_found = banned.is_some() && e.result.detected();
+        if e.verdict == Verdict::Pass && banned_found {
             let name = banned.unwrap_or_default();
-            return refuse(Facts::PassWithBanned { listed_as: name, value_milli: e.value_milli, unit: e.unit.clone() });
+            return refuse(Facts::PassWithBanned { listed_as: name, value_milli: value, unit: e.unit.clone() });
         }
         if e.verdict == Verdict::Pass && over_limit {
-            return refuse(Facts::PassOverLimit { value_milli: e.value_milli, limit_milli: e.limit_milli });
+            return refuse(Facts::PassOverLimit { value_milli: value, limit_milli: e.limit_milli });
         }
-        let within_limit = matches!((e.value_milli, e.limit_milli), (Some(v), Some(l)) if v <= l);
+        let within_limit =
+            e.result == Measurement::NotDetected || matches!((value, e.limit_milli), (Some(v), Some(l)) if v <= l);
         if e.verdict == Verdict::Fail && within_limit && !banned_found {
             // A failed inspection holds the batch and everything made from it; it must be backed by its numbers.
             return refuse(Facts::FailWithinLimit {
                 analyte: e.analyte.clone(),
-                value_milli: e.value_milli,
+                value_milli: value,
                 limit_milli: e.limit_milli,
                 unit: e.unit.clone(),
             });
@@ -33,7 +43,7 @@ impl Ctx<'_, '_> {
             let reason = format!(
                 "{} {} {} (limit {}) in sample {}",
                 e.analyte,
-                milli(e.value_milli),
+                e.result,
                 e.unit,
                 milli(e.limit_milli),
                 e.sample

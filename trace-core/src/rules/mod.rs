@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use crate::error::{Error, Refusal};
 use crate::event::*;
-use crate::facts::{Action, BatchHead, Facts, Interval, Party, Take};
+use crate::facts::{Action, BatchHead, Facts, Interval, Side, Take};
 use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::record::Record;
@@ -34,6 +34,7 @@ mod custody;
 mod envelope;
 mod inspections;
 pub mod limits;
+mod pending;
 mod quantities;
 mod roles;
 mod substances;
@@ -42,9 +43,13 @@ mod withdrawal;
 
 pub use envelope::check_envelope;
 pub use limits::check_limits;
+pub use pending::not_enforced;
 use roles::RECEIVER_ROLES;
 pub use roles::permitted_roles;
-pub use substances::{SHIPPED_BANNED_LIST, normalize, shipped_banned_substances};
+pub use substances::{
+    SHIPPED_BANNED_LIST, SHIPPED_HIGH_TOXICITY, SHIPPED_SUBSTANCES_VERSION, normalize, shipped_banned_substances,
+    shipped_registry_adoption, shipped_substances_hash,
+};
 pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS, is_late};
 
 fn refuse<T>(facts: Facts) -> Result<T, Error> {
@@ -89,6 +94,9 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
     };
     if index == 0 {
         return cx.genesis();
+    }
+    if let Some((what, issue)) = not_enforced(&body.event) {
+        return refuse(Facts::NotEnforced { what, issue });
     }
     let author = match cx.ov.actor(&cx.author)? {
         Some(a) => a,
@@ -177,22 +185,18 @@ impl Ctx<'_, '_> {
             Event::ActorAdmitted(e) => self.actor_admitted(author, e)?,
             Event::ActorRevoked(e) => self.actor_revoked(author, e)?,
             Event::KeyRotated(e) => self.key_rotated(author, e)?,
-            Event::BannedListChanged(e) => {
-                for s in &e.add {
-                    self.ov.mark(schema::banned(&normalize(s)));
-                }
-                for s in &e.remove {
-                    self.ov.delete(schema::banned(&normalize(s)));
-                }
-            }
+            Event::RegistryAdopted(e) => self.registry_adopted(e)?,
             Event::Correction(e) => self.correction(author, e)?,
             Event::BatchRegistered(e) => effects.created.push(self.batch_registered(e)?),
             Event::InputLotRegistered(e) => effects.created.push(self.input_lot_registered(e)?),
             Event::InputApplied(e) => self.input_applied(author, &mut acted[0], e)?,
             Event::Inspected(e) => self.inspected(&mut acted[0], e)?,
-            Event::Certified(e) => self.certified(author, &acted[0], e)?,
+            Event::Certified(e) => self.certified(author, &acted, e)?,
             Event::Shipped(e) => self.shipped(&mut acted[0], e)?,
-            Event::Received(e) => self.received(&mut acted[0], e)?,
+            Event::Received(e) => {
+                self.certificates_cover(&e.checked, &acted)?;
+                self.received(&mut acted[0], e)?
+            }
             Event::Sold(e) => self.sold(&mut acted[0], e)?,
             Event::Disposed(e) => self.disposed(&mut acted[0], e)?,
             Event::Held(e) => self.block(&mut acted[0], BlockKind::Held, &e.reason)?,
@@ -204,6 +208,27 @@ impl Ctx<'_, '_> {
             }
             Event::Released(e) => self.released(&mut acted[0], e)?,
             Event::Transformed(e) => effects.created = self.transformed(&mut acted, e)?,
+            // Refused by `not_enforced` in `apply` until their issues build their rules.
+            Event::Prescribed(_)
+            | Event::Engaged(_)
+            | Event::Produced(_)
+            | Event::Countersigned(_)
+            | Event::LicenceChanged(_)
+            | Event::HoldingsTransferred(_)
+            | Event::CertificateChanged(_)
+            | Event::ComplianceCertified(_)
+            | Event::RecallAcknowledged(_)
+            | Event::RecallClosed(_)
+            | Event::ComplaintFiled(_)
+            | Event::ComplaintAnswered(_)
+            | Event::PenaltyDecided(_)
+            | Event::CreditListed(_)
+            | Event::DrawPlanned(_)
+            | Event::DrawPublished(_)
+            | Event::Imported(_) => {
+                let (what, issue) = not_enforced(&event).unwrap_or((event.kind().to_owned(), 14));
+                return refuse(Facts::NotEnforced { what, issue });
+            }
         }
         // Every batch acted on moves its head to this record and records it in its history.
         for s in &mut acted {

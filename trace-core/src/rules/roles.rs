@@ -4,6 +4,7 @@
 //! Invariants kept here:
 //! - every record's author holds one of the roles [`permitted_roles`] gives its kind (checked in `apply`);
 //! - only an authority admits or revokes an authority, and a key is admitted at most once;
+//! - a handle names one actor: it is given at admission, refused if taken, and follows key rotations;
 //! - a rotated or revoked key signs nothing after the record that retired it;
 //! - a record is corrected only by its author (under any of its keys) or a regulator.
 
@@ -28,7 +29,24 @@ pub fn permitted_roles(event: &Event) -> &'static [Role] {
         Event::Sold(_) => &[Coop, Processor, Market],
         Event::Held(_) | Event::Released(_) => &[Regulator],
         Event::Recalled(_) => &[Regulator, Coop, Processor, Supplier],
-        Event::BannedListChanged(_) => &[Authority, Regulator],
+        Event::RegistryAdopted(_) => &[Authority, Regulator],
+        // Kinds refused as not enforced: the roles their issues expect, so that a refusal names them.
+        Event::Prescribed(_) | Event::Produced(_) => &[Vet, Coop],
+        Event::Engaged(_) => &[Coop, Processor],
+        Event::Countersigned(_)
+        | Event::LicenceChanged(_)
+        | Event::HoldingsTransferred(_)
+        | Event::CertificateChanged(_)
+        | Event::ComplaintAnswered(_)
+        | Event::PenaltyDecided(_)
+        | Event::CreditListed(_)
+        | Event::DrawPlanned(_)
+        | Event::DrawPublished(_) => &[Authority, Regulator],
+        Event::ComplianceCertified(_) => &[Coop, Processor],
+        Event::RecallAcknowledged(_) => &[Coop, Processor, Supplier, Transporter, Market],
+        Event::RecallClosed(_) => &[Regulator, Coop, Processor, Supplier],
+        Event::ComplaintFiled(_) => &[Intake],
+        Event::Imported(_) => &[Authority],
     }
 }
 
@@ -41,9 +59,11 @@ impl Ctx<'_, '_> {
         let mut roles = e.roles.clone();
         roles.sort();
         roles.dedup();
+        self.ov.put(schema::handle(e.handle.as_str()), e.actor.as_bytes().to_vec());
         self.ov.put_actor(&Actor {
             key: e.actor,
             name: e.name.clone(),
+            handle: e.handle.clone(),
             roles,
             registration: e.registration.clone(),
             location: e.location.clone(),
@@ -60,6 +80,10 @@ impl Ctx<'_, '_> {
         }
         if e.roles.contains(&Role::Authority) && !author.has(Role::Authority) {
             return refuse(Facts::AuthorityAdmitsAuthority);
+        }
+        if let Some(by) = self.handle_owner(e.handle.as_str())? {
+            let by = self.ov.actor(&by)?.map_or_else(|| by.short(), |a| a.name);
+            return refuse(Facts::HandleTaken { handle: e.handle.clone(), by });
         }
         self.admit(e);
         Ok(())
@@ -93,6 +117,7 @@ impl Ctx<'_, '_> {
         new.admitted_at = self.index;
         new.previous_keys.push(author.key);
         self.ov.put_actor(&new);
+        self.ov.put(schema::handle(new.handle.as_str()), e.new_key.as_bytes().to_vec());
         Ok(())
     }
 
@@ -111,11 +136,24 @@ impl Ctx<'_, '_> {
     }
 
     pub(super) fn entry_author(&self, index: u64) -> Result<PublicKey, Error> {
+        Ok(self.entry(index)?.record.body().author)
+    }
+
+    /// The event of the entry at `index`.
+    pub(super) fn entry_event(&self, index: u64) -> Result<Event, Error> {
+        Ok(self.entry(index)?.record.body().event.clone())
+    }
+
+    fn entry(&self, index: u64) -> Result<crate::record::LogEntry, Error> {
         let Some(bytes) = self.ov.get(&schema::entry(index))? else {
             return Err(Error::Corrupt { index, why: "entry missing".into() });
         };
-        let entry =
-            crate::record::LogEntry::decode(&bytes).map_err(|e| Error::Corrupt { index, why: e.to_string() })?;
-        Ok(entry.record.body().author)
+        crate::record::LogEntry::decode(&bytes).map_err(|e| Error::Corrupt { index, why: e.to_string() })
+    }
+
+    /// The key that has `handle`, if any.
+    fn handle_owner(&self, handle: &str) -> Result<Option<PublicKey>, Error> {
+        let key = schema::handle(handle);
+        self.ov.get(&key)?.map(|v| schema::read_handle_value(&key, &v)).transpose()
     }
 }
