@@ -42,6 +42,8 @@ macro_rules! hex32_id {
     };
 }
 
+pub(crate) use hex32_id;
+
 /// Parses 64 lowercase or uppercase hex digits into 32 bytes.
 pub(crate) fn parse_hex32(s: &str, what: &'static str) -> Result<[u8; 32], ParseError> {
     if s.len() != 64 {

@@ -10,41 +10,11 @@ use std::str::FromStr;
 use crate::encoding;
 use crate::error::ParseError;
 use crate::event::{CertKind, Verdict};
-use crate::ids::{RecordId, parse_hex32};
+use crate::ids::{RecordId, hex32_id, parse_hex32};
 use crate::keys::PublicKey;
 use crate::values::{Time, named_enum};
 
-/// A 32-byte value written as 64 hex digits: SHA-256 commitments and content hashes.
-macro_rules! hex32_value {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode, bincode::Decode)]
-        pub struct $name(pub [u8; 32]);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&hex::encode(self.0))
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), hex::encode(self.0))
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ParseError;
-            fn from_str(s: &str) -> Result<Self, ParseError> {
-                parse_hex32(s, $what).map($name)
-            }
-        }
-
-        $crate::macros::serde_via_str!($name);
-    };
-}
-
-hex32_value!(
+hex32_id!(
     /// SHA-256 of a document or data file: a registry version, an imported file, a candidate list.
     ContentHash,
     "content hash"
@@ -57,7 +27,7 @@ impl ContentHash {
     }
 }
 
-hex32_value!(
+hex32_id!(
     /// A person's name, ID number, phone or contact, committed to rather than carried: SHA-256 of
     /// `"trace/v2/personal\n" ‖ field ‖ 0x00 ‖ salt (16 bytes) ‖ value (UTF-8)`. The clear value and its salt stay
     /// with whoever may see them (issue 18); the ledger proves they were not changed.
