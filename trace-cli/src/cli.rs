@@ -51,7 +51,7 @@ pub enum Command {
     Key(KeyCommand),
     /// Admit an actor with roles (authority, regulator).
     #[command(
-        after_help = "Example:\n  trace admit --actor 3b6a…e1 --name 'Hetao pig co-op' --role coop --registration 93210503MA0X --location 溪湖区"
+        after_help = "Example:\n  trace admit --actor 3b6a…e1 --name 'Hetao pig co-op' --handle hetao-coop --role coop --registration 93210503MA0X --location 溪湖区"
     )]
     Admit {
         /// The actor's public key (hex).
@@ -63,7 +63,7 @@ pub enum Command {
         /// Short unique name, e.g. xihu-coop (a-z, 0-9, '-').
         #[arg(long)]
         handle: Handle,
-        /// Roles (repeat): authority, regulator, coop, vet, supplier, processor, transporter, market, lab.
+        /// Roles (repeat): authority, regulator, coop, vet, supplier, processor, transporter, market, lab, certifier, intake.
         #[arg(long = "role", required = true)]
         roles: Vec<Role>,
         /// Registration number (unified social credit code, licence).

@@ -388,7 +388,7 @@ impl Cx<'_> {
                 }
                 let verdict =
                     if e.accepted { "accepted" } else { "refused at purchase inspection, returned to shipper" };
-                r.notes = format!("{verdict}; checked: {}", crate::shared::describe_certs(&e.checked));
+                r.notes = format!("{verdict}; checked: {}", self.ledger.describe_certs(&e.checked)?);
             }
             Event::Transformed(e) => {
                 r.location = self.site(&author, &e.place)?;

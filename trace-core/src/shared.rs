@@ -112,14 +112,6 @@ impl fmt::Display for CertRef {
     }
 }
 
-/// Certificate references as one line of text, `"-"` when there are none.
-pub(crate) fn describe_certs(refs: &[CertRef]) -> String {
-    if refs.is_empty() {
-        return "-".into();
-    }
-    refs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-}
-
 /// A certificate issued outside this ledger.
 #[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

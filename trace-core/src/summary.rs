@@ -10,6 +10,7 @@ use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::ledger::Ledger;
 use crate::query::Direction;
+use crate::shared::CertRef;
 use crate::state::{BatchKind, BatchState, Block, BlockKind, Status};
 use crate::values::{InputKind, Quantity, Time};
 
@@ -239,6 +240,27 @@ impl Names<'_> {
 }
 
 impl Ledger {
+    /// Certificate references as one line of text, `"-"` when there are none. A certificate recorded on this
+    /// ledger is named by its kind and number, as a buyer reads it on paper; a reference to a record that is not
+    /// a certificate (refused at record time, so only in a ledger written before the rule) keeps the record id.
+    pub(crate) fn describe_certs(&self, refs: &[CertRef]) -> Result<String, Error> {
+        if refs.is_empty() {
+            return Ok("-".into());
+        }
+        let mut parts = Vec::with_capacity(refs.len());
+        for r in refs {
+            let named = match r {
+                CertRef::OnLedger(id) => self.record(id)?.and_then(|e| match &e.record.body().event {
+                    Event::Certified(c) => Some(format!("{} {}", c.kind, c.number)),
+                    _ => None,
+                }),
+                CertRef::External(_) => None,
+            };
+            parts.push(named.unwrap_or_else(|| r.to_string()));
+        }
+        Ok(parts.join("; "))
+    }
+
     /// The provenance summary of a batch, as of now.
     pub fn summary(&self, id: BatchId) -> Result<Summary, Error> {
         self.summary_at(id, Time::now())
@@ -412,11 +434,8 @@ impl Ledger {
                     s.custody.push(custody("Shipped", x.batch, Some(to), Some(x.quantity), detail));
                 }
                 Event::Received(x) => {
-                    let detail = if x.accepted {
-                        crate::shared::describe_certs(&x.checked)
-                    } else {
-                        format!("refused: {}", x.note)
-                    };
+                    let detail =
+                        if x.accepted { self.describe_certs(&x.checked)? } else { format!("refused: {}", x.note) };
                     s.custody.push(custody("Received", x.batch, None, None, detail));
                 }
                 Event::Transformed(t) => {

@@ -16,7 +16,7 @@ use crate::query::Direction;
 use crate::record::LogEntry;
 use crate::state::{BatchKind, BatchState, Status};
 use crate::summary::{HolderView, Summary};
-use crate::values::Role;
+use crate::values::{Handle, Role};
 
 /// A log entry with the name of its author: one row of a history, of the late entries, or a record asked for
 /// by id.
@@ -91,6 +91,8 @@ pub struct ActorView {
     pub key: PublicKey,
     /// Display name.
     pub name: String,
+    /// Short unique name (`docs/formats.md`, "Handle").
+    pub handle: Handle,
     /// Roles.
     pub roles: Vec<Role>,
     /// Registration number.
@@ -211,6 +213,7 @@ impl Ledger {
                 active: a.active(),
                 key: a.key,
                 name: a.name,
+                handle: a.handle,
                 roles: a.roles,
                 registration: a.registration,
                 location: a.location,

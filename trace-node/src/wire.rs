@@ -919,6 +919,8 @@ pub struct ActorView {
     pub key: PublicKey,
     /// Name.
     pub name: String,
+    /// Short unique name.
+    pub handle: trace_core::Handle,
     /// Roles.
     pub roles: Vec<trace_core::Role>,
     /// Registration.
@@ -934,6 +936,7 @@ impl From<&trace_core::ActorView> for ActorView {
         ActorView {
             key: a.key,
             name: a.name.clone(),
+            handle: a.handle.clone(),
             roles: a.roles.clone(),
             registration: a.registration.clone(),
             location: a.location.clone(),
