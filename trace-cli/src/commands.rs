@@ -480,7 +480,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             for a in actors {
                 let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
                 let state = if a.active { "" } else { " (revoked)" };
-                println!("{}  {}{state}  [{}]", a.key, a.name, roles.join(", "));
+                println!("{}  {}  {}{state}  [{}]", a.key, a.handle, a.name, roles.join(", "));
             }
             Ok(())
         }
