@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use trace_core::{
-    BatchId, CertKind, Commissioning, Gtin, Handle, InputKind, Lot, Process, ProductClass, PublicKey, Quantity,
-    RecallLevel, RecordId, Role, Verdict, VerifierKey, VetDrugCode,
+    BatchId, CertKind, Commissioning, Gtin, Handle, InputKind, InspectionKind, Lot, Process, ProductClass, PublicKey,
+    Quantity, RecallLevel, RecordId, Role, Verdict, VerifierKey, VetDrugCode,
 };
 
 /// `trace`: record and audit farm produce from farm input to market stall.
@@ -166,7 +166,7 @@ pub enum Command {
     },
     /// Record an input given to a batch: feed, a vet drug, a pesticide spray (co-op, vet).
     #[command(
-        after_help = "Example:\n  trace apply 7K3M-Q9TA-C2XVR --input Q2W4-ZZ8N-1KD3M --dose '2 box' --code 202611010123400000000001"
+        after_help = "Example:\n  trace apply 7K3M-Q9TA-C2XVR --input Q2W4-ZZ8N-1KD3M --dose '2 box' --code 202611010123400000000001\n\nThe withdrawal period or pre-harvest interval runs from --time, or from now less 15 minutes if that is later: a\ntreatment entered late is kept as claimed, marked late, and counts from its entry. A date without a time\n(--time 2026-11-05) means the end of that day. It binds the holding treated: the author's own, the one named\nwith --holding, or, for a vet, the only holder."
     )]
     Apply {
         /// The batch treated.
@@ -187,10 +187,14 @@ pub enum Command {
         /// Note: reason, route, area sprayed.
         #[arg(long, default_value = "")]
         note: String,
+        /// The holder whose animals or field were treated (public key), when a vet treats a batch that several
+        /// hold.
+        #[arg(long)]
+        holding: Option<PublicKey>,
     },
     /// Record a sampling inspection (lab, regulator).
     #[command(
-        after_help = "Example:\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012 --analyte clenbuterol --value 1.2 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict fail"
+        after_help = "Example:\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012 --analyte clenbuterol --value 1.2 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict fail\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012-R --analyte clenbuterol --value 0 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict pass --retest-of 4f1c…9a\n\nA banned substance found is not lifted by `trace release`: a re-test (复检, by another lab, not a rapid method,\napplied for within 5 working days of the result or 4 hours of a rapid test) that passes lifts it, or the goods are\ndisposed of and a regulator countersigns the disposal (`trace countersign`)."
     )]
     Inspect {
         /// Batch sampled.
@@ -216,6 +220,12 @@ pub enum Command {
         /// pass or fail.
         #[arg(long)]
         verdict: Verdict,
+        /// supervisory (监督抽检), monitoring, rapid (快检), self or entrusted.
+        #[arg(long, default_value = "supervisory")]
+        kind: InspectionKind,
+        /// The failed inspection record this re-tests (复检).
+        #[arg(long)]
+        retest_of: Option<RecordId>,
     },
     /// Record a certificate: origin-exit (合格证), quarantine, 三品一标 (co-op, vet, processor, regulator).
     #[command(
@@ -386,6 +396,17 @@ pub enum Command {
         /// What is true instead.
         #[arg(long)]
         corrected: String,
+    },
+    /// Countersign a record (regulator): the disposal (无害化处理) of goods in which a banned substance was found.
+    #[command(
+        after_help = "Example:\n  trace countersign 4f1c…9a --note 'rendering witnessed at the plant' --key regulator.key"
+    )]
+    Countersign {
+        /// The record countersigned (its id).
+        record: RecordId,
+        /// What the regulator saw.
+        #[arg(long, default_value = "")]
+        note: String,
     },
     /// Add or remove banned substances (regulator).
     #[command(

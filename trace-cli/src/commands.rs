@@ -352,7 +352,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 made_from: Vec::new(),
             }))
         }
-        Command::Apply { batch, input, dose, prescription, code, note } => {
+        Command::Apply { batch, input, dose, prescription, code, note, holding } => {
             ctx.record(Event::InputApplied(InputApplied {
                 batch,
                 input,
@@ -360,10 +360,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 prescription,
                 vet_drug_code: code,
                 note,
-                holding: None,
+                holding: holding.map(Party::Member),
             }))
         }
-        Command::Inspect { batch, sample, analyte, value, limit, unit, method, verdict } => {
+        Command::Inspect { batch, sample, analyte, value, limit, unit, method, verdict, kind, retest_of } => {
             let value_milli = milli_of(&value, "value")?;
             let limit_milli = milli_of(&limit, "limit")?;
             // No value is a qualitative result: the verdict itself.
@@ -372,13 +372,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 batch,
                 sample,
                 analyte,
-                kind: InspectionKind::Supervisory,
+                kind,
                 result,
                 limit_milli,
                 unit,
                 method,
                 verdict,
-                retest_of: None,
+                retest_of,
             }))
         }
         Command::Certify { batch, kind, number, valid_from, valid_until, promises } => {
@@ -443,6 +443,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Correct { record, reason, corrected } => {
             ctx.record(Event::Correction(Correction { target: record, reason, corrected }))
+        }
+        Command::Countersign { record, note } => {
+            ctx.record(Event::Countersigned(Countersigned { target: record, note }))
         }
         Command::Ban { substances, remove, reason } => ctx.record(Event::RegistryAdopted(RegistryAdopted {
             adds: substances,

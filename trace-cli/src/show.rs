@@ -16,6 +16,8 @@ fn block_name(k: BlockKind) -> &'static str {
         BlockKind::Held => "held",
         BlockKind::FailedInspection => "failed inspection",
         BlockKind::Recalled => "recalled",
+        BlockKind::BannedSubstanceFound => "banned substance found",
+        BlockKind::WithdrawalBreached => "made during a withdrawal",
     }
 }
 
@@ -55,12 +57,18 @@ pub(crate) fn print_summary(sm: &Summary, status: Status, history: &[EntryView])
     section("inputs", &sm.inputs, |i| {
         let w = if i.withdrawal_days == 0 {
             "no withdrawal period".to_owned()
+        } else if !i.binds {
+            format!(
+                "withdrawal {} days, does not bind this batch (made before, or another holder's part)",
+                i.withdrawal_days
+            )
         } else if i.withdrawal_over {
             format!("withdrawal {} days, ended {}", i.withdrawal_days, date(i.withdrawal_ends))
         } else {
             output::warn(&format!("withdrawal {} days, until {}", i.withdrawal_days, date(i.withdrawal_ends)))
         };
-        format!("{} ({}) {} by {} on {} — {w}", i.name, i.kind, i.dose, i.by, date(i.applied))
+        let late = if i.late { " (recorded late)" } else { "" };
+        format!("{} ({}) {} by {} on {}{late} — {w}", i.name, i.kind, i.dose, i.by, date(i.applied))
     });
     section("inspections", &sm.inspections, |i| {
         let verdict = match i.verdict {

@@ -182,6 +182,34 @@ fn table() -> Vec<Row> {
         ]);
     }
     t.extend([
+        // Issue 15: a vet names the holding treated; a banned substance found is not released but ends with a
+        // disposal a regulator countersigns (once).
+        Row {
+            creates: &["herd2"],
+            ..row(
+                "register --product '生猪 Pigs, shed 2' --class livestock --commissioning herd --quantity '10 head' \
+                 --place 'Hetao farm'",
+                "coop",
+                0,
+            )
+        },
+        row("apply {herd2} --input {drug} --dose '1 box' --holding {processor_pub}", "vet", 3),
+        row("apply {herd2} --input {drug} --dose '1 box' --holding {coop_pub}", "vet", 0),
+        Row {
+            record: Some("finding"),
+            ..row(
+                "inspect {herd2} --sample S-H2 --analyte clenbuterol --value 2.3 --limit 0 --unit µg/kg --verdict fail",
+                "lab",
+                0,
+            )
+        },
+        row("release {herd2} --lifts {finding} --reason 'paperwork'", "regulator", 3),
+        row("inspect {herd2} --sample S-H2R --analyte clenbuterol --value 0 --limit 0 --unit µg/kg --verdict pass --kind rapid --retest-of {finding}", "regulator", 3),
+        Row { record: Some("disposal"), ..row("dispose {herd2} --quantity '10 head' --method rendering", "coop", 0) },
+        row("countersign {disposal} --note 'witnessed at the plant'", "coop", 3),
+        row("countersign {disposal} --note 'witnessed at the plant'", "regulator", 0),
+        row("countersign {disposal} --note 'again'", "regulator", 3),
+        row("show {herd2}", "regulator", 0),
         Row { ..row("apply {herd} --input {feed} --dose '100 kg'", "coop", 0) },
         Row { ..row("recall {feed} --level 1 --reason 'clenbuterol 1250 µg/kg'", "regulator", 0) },
         Row { ..row("recall {drug} --level 1 --reason 'counterfeit approval'", "regulator", 0) },

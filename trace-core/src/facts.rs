@@ -651,6 +651,61 @@ pub enum Facts {
     },
     /// A certificate without batches.
     NoBatches,
+    /// A treatment by a vet of a batch several holders hold, naming none of them.
+    HoldingAmbiguous {
+        /// The batch.
+        batch: BatchId,
+        /// Its label.
+        label: String,
+        /// How many hold some of it.
+        holders: u32,
+    },
+    /// A treatment naming a holding that holds none of the batch.
+    HoldingNotHeld {
+        /// The batch.
+        batch: BatchId,
+        /// Its label.
+        label: String,
+        /// The holder named.
+        holder: PublicKey,
+    },
+    /// A release of a block that only a re-test or a countersigned disposal ends: a banned substance found.
+    BannedFindingNotReleased {
+        /// The batch.
+        batch: BatchId,
+        /// The inspection that found it.
+        lifts: RecordId,
+    },
+    /// A re-test (复检) of a record that is no failed inspection of this batch.
+    RetestNotOfFailure {
+        /// The record named.
+        record: RecordId,
+        /// The batch sampled.
+        batch: BatchId,
+    },
+    /// A re-test by a rapid method, or by the lab that made the first test.
+    RetestNotAllowed {
+        /// The first inspection.
+        record: RecordId,
+        /// Why: "rapid", "same-lab" or "twice".
+        why: String,
+    },
+    /// A re-test after the window the law gives for applying for one.
+    RetestTooLate {
+        /// The first inspection.
+        record: RecordId,
+        /// When its result was given.
+        result: Time,
+        /// The end of the window.
+        deadline: Time,
+        /// The window: "4 hours" after a rapid test, "5 working days" otherwise.
+        window: String,
+    },
+    /// A countersignature of a record this ledger does not countersign.
+    NotCountersignable {
+        /// The record named.
+        record: RecordId,
+    },
     /// A certificate reference or licence without a number.
     EmptyNumber {
         /// The field.
@@ -725,6 +780,13 @@ impl Facts {
             Facts::AlreadyRecalled { batch },
             Facts::TooMany { field: "parents".into(), count: 65, max: 64 },
             Facts::NotEnforced { what: "Prescribed".into(), issue: 17 },
+            Facts::HoldingAmbiguous { batch, label: "Pigs".into(), holders: 2 },
+            Facts::HoldingNotHeld { batch, label: "Pigs".into(), holder: key },
+            Facts::BannedFindingNotReleased { batch, lifts: record },
+            Facts::RetestNotOfFailure { record, batch },
+            Facts::RetestNotAllowed { record, why: "rapid".into() },
+            Facts::RetestTooLate { record, result: t, deadline: t.plus_days(7), window: "5 working days".into() },
+            Facts::NotCountersignable { record },
         ]
     }
 
@@ -800,6 +862,12 @@ impl Facts {
             | CertificateNotCovering { .. } => Rule::InvalidState,
             QualitativeMismatch { .. } => Rule::InconsistentVerdict,
             NoBatches | EmptyNumber { .. } => Rule::Malformed,
+            HoldingAmbiguous { .. } | HoldingNotHeld { .. } => Rule::NotHolder,
+            BannedFindingNotReleased { .. }
+            | RetestNotOfFailure { .. }
+            | RetestNotAllowed { .. }
+            | RetestTooLate { .. }
+            | NotCountersignable { .. } => Rule::InvalidState,
         }
     }
 }
@@ -918,6 +986,8 @@ impl fmt::Display for Facts {
                     BlockKind::Held => "on hold",
                     BlockKind::FailedInspection => "held after a failed inspection",
                     BlockKind::Recalled => "recalled",
+                    BlockKind::BannedSubstanceFound => "held after a banned substance was found",
+                    BlockKind::WithdrawalBreached => "held as made from treated goods during their withdrawal period",
                 };
                 let via = if source == batch { String::new() } else { format!(" through ancestor {source}") };
                 write!(f, "{label} ({batch}) is {how}{via} since {since} ({reason}); it cannot be {action}")
@@ -997,6 +1067,43 @@ impl fmt::Display for Facts {
             }
             NoBatches => f.write_str("a certificate must cover at least one batch"),
             EmptyNumber { field } => write!(f, "{field} must have a number"),
+            HoldingAmbiguous { batch, label, holders } => write!(
+                f,
+                "{holders} holders hold some of {label} ({batch}); name the holding treated (--holding)"
+            ),
+            HoldingNotHeld { batch, label, holder } => {
+                write!(f, "{} holds none of {label} ({batch})", holder.short())
+            }
+            BannedFindingNotReleased { batch, lifts } => write!(
+                f,
+                "a banned substance found in {batch} (record {}) is not lifted by a release: it ends with a disposal \
+                 a regulator countersigns, or a re-test (复检) that passes",
+                &lifts.to_string()[..12]
+            ),
+            RetestNotOfFailure { record, batch } => write!(
+                f,
+                "record {} is not a failed inspection of {batch}; a re-test names the failed result it re-tests",
+                &record.to_string()[..12]
+            ),
+            RetestNotAllowed { record, why } => {
+                let why = match why.as_str() {
+                    "rapid" => "a re-test is not made by a rapid method",
+                    "same-lab" => "a re-test is made by another lab than the first",
+                    _ => "a result is re-tested once",
+                };
+                write!(f, "{why} (first test: record {})", &record.to_string()[..12])
+            }
+            RetestTooLate { record, result, deadline, window } => write!(
+                f,
+                "a re-test of record {} ({result}) had to be applied for within {window}, by {deadline}",
+                &record.to_string()[..12]
+            ),
+            NotCountersignable { record } => write!(
+                f,
+                "record {} cannot be countersigned: a regulator countersigns the disposal of goods in which a banned \
+                 substance was found",
+                &record.to_string()[..12]
+            ),
         }
     }
 }

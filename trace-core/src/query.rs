@@ -158,6 +158,15 @@ impl Ledger {
         keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k)?)).collect()
     }
 
+    /// The countersignature of a record (a regulator's, of a disposal), if any.
+    pub fn countersignature(&self, target: &RecordId) -> Result<Option<LogEntry>, Error> {
+        let key = schema::countersigned(target);
+        match self.store().get(&key)? {
+            None => Ok(None),
+            Some(v) => self.entry(schema::read_u64_value(&key, &v)?).map(Some),
+        }
+    }
+
     /// Entries whose claimed time is more than [`crate::rules::LATE_ENTRY_MS`] before their acceptance,
     /// from index `from`, at most `limit`.
     pub fn late_entries(&self, from: u64, limit: usize) -> Result<Vec<LogEntry>, Error> {

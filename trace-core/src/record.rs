@@ -177,7 +177,8 @@ impl LogEntry {
     /// Whether it was accepted more than [`crate::rules::LATE_ENTRY_MS`] after its claimed time: a late entry
     /// (补录), marked as such wherever it is shown in claimed-time order.
     pub fn is_late(&self) -> bool {
-        crate::rules::is_late(self.record.body().time, self.accepted)
+        let body = self.record.body();
+        crate::rules::is_late(&body.event, body.time, self.accepted)
     }
 
     /// The leaf data: the canonical encoding of the entry.

@@ -19,6 +19,8 @@
 //! | `S` | `S` ‖ substance | (empty): on the banned list |
 //! | `L` | `L` ‖ index u64 | (empty): a late entry (claimed time long before acceptance) |
 //! | `n` | `n` ‖ handle | the actor's public key (32 bytes) |
+//! | `r` | `r` ‖ inspection record id | (empty): the failed inspection has been re-tested |
+//! | `k` | `k` ‖ record id | index u64 of the entry that countersigned the record |
 //!
 //! Every key is built, and every key or u64 value taken apart, by a function of this module: no other module
 //! spells a prefix byte. A key or value of the wrong shape is [`Error::CorruptKey`], naming the key.
@@ -122,6 +124,14 @@ pub(crate) fn read_handle_value(key: &[u8], value: &[u8]) -> Result<PublicKey, E
         .try_into()
         .map_err(|_| corrupt(key, format!("a {}-byte value where a 32-byte key belongs", value.len())))?;
     PublicKey::from_bytes(bytes).map_err(|e| corrupt(key, e.to_string()))
+}
+
+pub(crate) fn retest(first: &RecordId) -> Vec<u8> {
+    cat(b'r', &[first.as_bytes()])
+}
+
+pub(crate) fn countersigned(target: &RecordId) -> Vec<u8> {
+    cat(b'k', &[target.as_bytes()])
 }
 
 pub(crate) fn late_entry(index: u64) -> Vec<u8> {

@@ -87,6 +87,12 @@ pub enum BlockKind {
     FailedInspection,
     /// A recall; never lifted.
     Recalled,
+    /// A banned substance found by an inspection: never lifted by a release; it ends with a disposal a regulator
+    /// countersigns, or with a re-test (复检) that passes.
+    BannedSubstanceFound,
+    /// Made, during a withdrawal period or pre-harvest interval, from goods whose treatment was recorded late
+    /// (the record that placed it is that treatment); a regulator releases it after checking.
+    WithdrawalBreached,
 }
 
 /// A block on a batch, placed on `source` and reaching this batch through lineage (or `source` itself).
@@ -116,12 +122,27 @@ pub struct Withdrawal {
     pub name: String,
     /// The batch it was applied to (this batch or an ancestor).
     pub applied_to: BatchId,
-    /// When it was applied.
+    /// The `InputApplied` record.
+    pub record: RecordId,
+    /// When it was applied, as claimed.
     pub applied: Time,
+    /// When the interval runs from: the claimed time (the end of the day for a claim of a day), or, for a
+    /// back-dated claim, the accepted time less [`crate::rules::TREATMENT_GRACE_MS`], whichever is later.
+    pub starts: Time,
     /// Withdrawal or pre-harvest days.
     pub days: u32,
-    /// The first moment the batch may move again.
+    /// The first moment the goods may move again: `starts` plus `days`.
     pub until: Time,
+    /// The holders whose holdings it binds: the one treated and, for a treatment recorded late, whoever received
+    /// treated goods from them since. Empty: every holding (a transform's outputs, made from treated goods).
+    pub holders: Vec<PublicKey>,
+}
+
+impl Withdrawal {
+    /// Whether it binds what `is_holder` says is the acting holder's: every holding, or one of the holders named.
+    pub fn binds(&self, is_holder: impl Fn(&PublicKey) -> bool) -> bool {
+        self.holders.is_empty() || self.holders.iter().any(is_holder)
+    }
 }
 
 impl Withdrawal {

@@ -102,6 +102,12 @@ pub struct InputView {
     pub withdrawal_ends: Time,
     /// Whether it has ended by the time the summary was made.
     pub withdrawal_over: bool,
+    /// Whether it binds this batch: false when it was given to an ancestor's goods this batch was not made
+    /// from (after this batch was made, or to another holder's part).
+    pub binds: bool,
+    /// Whether it was recorded late (more than [`crate::rules::TREATMENT_GRACE_MS`] after its claimed time); its
+    /// interval then runs from its recording.
+    pub late: bool,
     /// Whether the lot is itself on hold or recalled.
     pub lot_status: Status,
 }
@@ -387,7 +393,15 @@ impl Ledger {
                         }
                     };
                     if let BatchKind::Input(info) = &lot.kind {
-                        let ends = body.time.plus_days(info.periods.meat_days);
+                        let rid = e.record.id();
+                        let mine = state.withdrawals.iter().find(|w| w.record == rid);
+                        let given = produce.iter().find(|p| p.id == a.batch).map(|p| &p.withdrawals);
+                        let theirs = given.and_then(|ws| ws.iter().find(|w| w.record == rid));
+                        let ends = mine
+                            .or(theirs)
+                            .map(|w| w.until)
+                            .unwrap_or_else(|| body.time.plus_days(info.periods.meat_days));
+                        let binds = mine.is_some() || info.periods.meat_days == 0;
                         s.inputs.push(InputView {
                             lot: lot.id,
                             name: format!("{} lot {}", info.name, info.lot),
@@ -400,6 +414,8 @@ impl Ledger {
                             withdrawal_days: info.periods.meat_days,
                             withdrawal_ends: ends,
                             withdrawal_over: ends <= now,
+                            binds,
+                            late: e.is_late(),
                             lot_status: lot.status(),
                         });
                     }
@@ -451,7 +467,11 @@ impl Ledger {
                     s.custody.push(custody("Sold", x.batch, None, Some(x.quantity), buyer))
                 }
                 Event::Disposed(x) => {
-                    s.custody.push(custody("Disposed", x.batch, None, Some(x.quantity), x.method.clone()))
+                    let detail = match self.countersignature(&e.record.id())? {
+                        Some(c) => format!("{}, countersigned by {}", x.method, names.name(&c.record.body().author)?),
+                        None => x.method.clone(),
+                    };
+                    s.custody.push(custody("Disposed", x.batch, None, Some(x.quantity), detail))
                 }
                 _ => {}
             }

@@ -4,6 +4,7 @@
 //! Enum variants are encoded by position: new variants go at the end, existing ones are never reordered
 //! (the golden vectors in `tests/data/` catch a reordering).
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -126,6 +127,22 @@ impl Time {
         Time(self.0.saturating_add(u64::from(days) * DAY_MS))
     }
 
+    /// The end (24:00 UTC+08:00) of the `n`th working day (工作日) after this time's day, by China's calendar
+    /// of public holidays and make-up working days (`trace-core/data/cn-working-days.txt`); `n == 0` is the end
+    /// of this day.
+    pub fn plus_working_days(self, n: u32) -> Time {
+        let cal = working_calendar();
+        let mut day = (self.0 as i64 + DISPLAY_OFFSET_MS).div_euclid(DAY_MS as i64);
+        let mut left = n;
+        while left > 0 {
+            day += 1;
+            if cal.is_working(day) {
+                left -= 1;
+            }
+        }
+        Time(u64::try_from((day + 1) * DAY_MS as i64 - DISPLAY_OFFSET_MS).unwrap_or(u64::MAX))
+    }
+
     /// The civil date and time at UTC+08:00, as `YYYY-MM-DD HH:MM`.
     pub fn display_local(self) -> String {
         let (y, m, d, hh, mm) = civil(self.0 as i64 + DISPLAY_OFFSET_MS);
@@ -229,6 +246,55 @@ fn days_in_month(y: i64, m: u32) -> u32 {
         _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
         _ => 28,
     }
+}
+
+/// Days off and weekend working days, in days since 1970-01-01 (China Standard Time).
+#[derive(Default)]
+struct WorkingCalendar {
+    off: BTreeSet<i64>,
+    work: BTreeSet<i64>,
+}
+
+impl WorkingCalendar {
+    fn is_working(&self, day: i64) -> bool {
+        // 1970-01-01 was a Thursday: day 0 is weekday 3 counting Monday as 0.
+        let weekend = (day + 3).rem_euclid(7) >= 5;
+        (!weekend || self.work.contains(&day)) && !self.off.contains(&day)
+    }
+}
+
+fn working_calendar() -> &'static WorkingCalendar {
+    static CAL: std::sync::OnceLock<WorkingCalendar> = std::sync::OnceLock::new();
+    // The file ships with the code and a unit test parses it, so the fallback (weekdays only) is never taken by
+    // a released build.
+    CAL.get_or_init(|| parse_working_calendar(include_str!("../data/cn-working-days.txt")).unwrap_or_default())
+}
+
+/// Parses the calendar file: `off FIRST[..LAST]` and `work DAY` lines, `#` comments.
+fn parse_working_calendar(text: &str) -> Result<WorkingCalendar, String> {
+    let mut cal = WorkingCalendar::default();
+    let day = |s: &str| -> Result<i64, String> {
+        let p: Vec<u32> =
+            s.split('-').map(|x| x.parse().map_err(|_| format!("bad date {s}"))).collect::<Result<_, _>>()?;
+        match p[..] {
+            [y, m, d] if (1..=12).contains(&m) && d >= 1 && d <= days_in_month(i64::from(y), m) => {
+                Ok(days_from_civil(i64::from(y), m, d))
+            }
+            _ => Err(format!("bad date {s}")),
+        }
+    };
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (what, when) = line.split_once(char::is_whitespace).ok_or_else(|| format!("bad line {line}"))?;
+        let when = when.trim();
+        let (a, b) = when.split_once("..").unwrap_or((when, when));
+        let set = match what {
+            "off" => &mut cal.off,
+            "work" => &mut cal.work,
+            _ => return Err(format!("bad line {line}")),
+        };
+        set.extend(day(a)?..=day(b)?);
+    }
+    Ok(cal)
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -779,6 +845,24 @@ mod tests {
         assert_eq!((c.date_part(), c.enterprise(), c.serial()), ("20261128", "01234", "00000000042"));
         assert!("202613280123400000000042".parse::<VetDrugCode>().is_err());
         assert!("20261128012340000000004".parse::<VetDrugCode>().is_err());
+    }
+
+    #[test]
+    fn working_days_follow_the_state_councils_calendar() {
+        let at = |s: &str| Time::parse_human(s).unwrap();
+        // National Day 2026: 09-25..09-27 and 10-01..10-07 off; five working days after Thursday 09-24 end on
+        // Friday 10-09 (09-28, 09-29, 09-30, 10-08, 10-09).
+        assert_eq!(at("2026-09-24T15:30").plus_working_days(5).display_local(), "2026-10-10 00:00");
+        // Saturday 10-10 is a make-up working day.
+        assert_eq!(at("2026-10-08T09:00").plus_working_days(2).display_local(), "2026-10-11 00:00");
+        // A year the file does not list counts Monday to Friday: Friday 2030-03-01 + 1 is Monday 03-04.
+        assert_eq!(at("2030-03-01T10:00").plus_working_days(1).display_local(), "2030-03-05 00:00");
+        assert_eq!(at("2030-03-01T10:00").plus_working_days(0).display_local(), "2030-03-02 00:00");
+        // Every line of the shipped file parses, and a malformed one is refused loudly.
+        let cal = parse_working_calendar(include_str!("../data/cn-working-days.txt")).unwrap();
+        assert!(cal.off.len() > 60 && cal.work.len() == 11, "{} off, {} work", cal.off.len(), cal.work.len());
+        assert!(parse_working_calendar("holiday 2026-01-01").is_err());
+        assert!(parse_working_calendar("off 2026-02-30").is_err());
     }
 
     #[test]

@@ -112,6 +112,26 @@ impl TestLedger {
         t
     }
 
+    /// An empty ledger whose accepted times come from `clock`: for the demo story, whose steps say when each is
+    /// entered ([`demo::append_step`]).
+    pub fn on(clock: &StoryClock) -> TestLedger {
+        let dir = tempfile::tempdir().unwrap();
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+        let ledger = Ledger::with_clock(store, origin(), clock.clock()).unwrap();
+        TestLedger { dir, ledger }
+    }
+
+    /// A founded ledger whose accepted times come from `clock` (set to `T0` for the founding records), for
+    /// stories whose rules read acceptance: a treatment's interval, late entries.
+    pub fn founded_on(clock: &StoryClock) -> TestLedger {
+        let t = TestLedger::on(clock);
+        clock.set(Time(T0));
+        for r in founding() {
+            t.ledger.append(r).unwrap();
+        }
+        t
+    }
+
     pub fn reopen(self) -> TestLedger {
         let TestLedger { dir, ledger } = self;
         drop(ledger);

@@ -40,9 +40,10 @@ fn snapshot(path: &str, actual: &str) {
 fn demo_ledger() -> (TestLedger, Cast, Story) {
     let cast = Cast::from_seed(1);
     let story = demo::story(&cast, &origin(), Time(T0)).unwrap();
-    let t = TestLedger::new();
+    let clock = StoryClock::starting_at(Time(T0));
+    let t = TestLedger::on(&clock);
     for s in &story.steps {
-        let out = t.ledger.append(s.record.clone());
+        let out = demo::append_step(&t.ledger, &clock, s);
         assert_eq!(out.is_ok(), s.expect == Expect::Accepted, "{}: {out:?}", s.title_en);
     }
     (t, cast, story)

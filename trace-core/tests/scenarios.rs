@@ -3,8 +3,9 @@
 //! high-toxicity pesticides kept off vegetables, prescription-only vet drugs (兽用处方药), origin-exit
 //! certificates (产地准出), purchase inspection (进货查验), and recalls that reach every stall.
 //!
-//! Every story starts at `T0` (2025-11-01 00:00 UTC+08:00), long enough ago that every claimed time is in the
-//! node's past, and fixed so the dates in refusal messages can be checked exactly.
+//! Every story starts at `T0` (2025-11-01 00:00 UTC+08:00), fixed so the dates in refusal messages can be checked
+//! exactly, on a story clock: each record is accepted at its claimed time unless the story says it was recorded
+//! later (`submit_late`).
 
 use crate::common::*;
 use trace_core::*;
@@ -34,11 +35,13 @@ fn coop_b() -> SecretKey {
 /// records naming the current heads of the batches they act on.
 struct Farm {
     t: TestLedger,
+    clock: StoryClock,
 }
 
 impl Farm {
     fn new() -> Farm {
-        let t = TestLedger::founded();
+        let clock = StoryClock::starting_at(Time(T0));
+        let t = TestLedger::founded_on(&clock);
         let a = authority();
         for (k, name, role) in [
             (transporter(), "Benxi cold-chain logistics", Role::Transporter),
@@ -48,7 +51,7 @@ impl Farm {
         ] {
             t.ledger.append(admit(&a, &k, name, &[role], T0)).unwrap();
         }
-        Farm { t }
+        Farm { t, clock }
     }
 
     fn l(&self) -> &Ledger {
@@ -65,10 +68,16 @@ impl Farm {
 
     /// Signs `event` by `k` at `time`, naming the current heads of the batches it acts on, and appends it.
     fn submit(&self, k: &SecretKey, time: u64, event: Event) -> Result<Appended, Error> {
+        self.submit_late(k, time, time, event)
+    }
+
+    /// Signs `event` as claimed at `time` and has the ledger accept it at `accepted`.
+    fn submit_late(&self, k: &SecretKey, time: u64, accepted: u64, event: Event) -> Result<Appended, Error> {
         let parents = match &event {
             Event::Correction(c) => vec![c.target],
             e => e.acted_on().iter().map(|b| self.batch(*b).head).collect(),
         };
+        self.clock.set(Time(accepted));
         self.l().append(sign(k, time, parents, event))
     }
 
@@ -123,6 +132,20 @@ impl Farm {
             holding: None,
         });
         self.submit(k, time, e)
+    }
+
+    /// A treatment claimed at `time` and recorded at `accepted`.
+    fn apply_late(&self, k: &SecretKey, time: u64, accepted: u64, batch: BatchId, input: BatchId) -> Appended {
+        let e = Event::InputApplied(InputApplied {
+            batch,
+            input,
+            dose: q("10 ml"),
+            prescription: None,
+            vet_drug_code: None,
+            note: "as directed".into(),
+            holding: None,
+        });
+        self.submit_late(k, time, accepted, e).unwrap_or_else(|e| panic!("late treatment refused: {e}"))
     }
 
     fn ship_event(batch: BatchId, qty: &str, to: &SecretKey) -> Event {
@@ -388,11 +411,11 @@ fn clenbuterol_found_by_a_lab_holds_the_batch_and_every_product_made_from_it() {
     for b in [herd, carcass, cuts[0], cuts[1]] {
         assert_eq!(f.status(b), Status::OnHold, "{b}");
         let block = &f.batch(b).blocks[0];
-        assert_eq!((block.kind, block.source), (BlockKind::FailedInspection, herd));
+        assert_eq!((block.kind, block.source), (BlockKind::BannedSubstanceFound, herd));
     }
     let r = f.refused(&market(), day(7), Farm::sell_event(cuts[0], "10 kg"));
     assert_eq!(r.rule, Rule::BatchBlocked);
-    assert!(r.facts.to_string().contains("held after a failed inspection through ancestor"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("held after a banned substance was found through ancestor"), "{}", r.facts);
     assert!(r.facts.to_string().contains("Clenbuterol"), "{}", r.facts);
     let r = f.refused(&processor(), day(7), Farm::ship_event(cuts[1], "250 kg", &market_b()));
     assert_eq!(r.rule, Rule::BatchBlocked);
@@ -481,8 +504,10 @@ fn a_feed_lot_recall_finds_every_affected_stall() {
     // Trace back from the stall's pork to the farm and the feed.
     let back: Vec<BatchId> = f.l().lineage(pork[1], Direction::Back).unwrap().iter().map(|r| r.batch.id).collect();
     assert_eq!(back, vec![herd2, bad_feed]);
-    // A recalled lot can no longer be fed.
-    assert_eq!(f.apply(&vet(), day(7), herd3, bad_feed, None).unwrap_err().rule(), Some(Rule::BatchBlocked));
+    // A recalled lot can no longer be fed (herd 3 itself was slaughtered: nobody holds it to feed it).
+    assert_eq!(f.apply(&vet(), day(7), herd3, bad_feed, None).unwrap_err().rule(), Some(Rule::NotHolder));
+    let herd4 = f.herd(&coop(), day(7), "Live pigs, shed 4", PIG, "10 head");
+    assert_eq!(f.apply(&coop(), day(7), herd4, bad_feed, None).unwrap_err().rule(), Some(Rule::BatchBlocked));
 }
 
 #[test]
@@ -885,9 +910,10 @@ fn labels_resolve_by_gtin_and_lot_and_by_vet_drug_code() {
     assert_eq!(f.l().batch_by_gtin_lot(&gtin, &"L251101".parse().unwrap()).unwrap(), Some(out));
     // A vet-drug code scanned at application must belong to the lot.
     let other: VetDrugCode = "202510010123400000000043".parse().unwrap();
+    let sows = f.herd(&coop(), day(1), "Sows", PIG, "4 head");
     let apply = |c: VetDrugCode| {
         Event::InputApplied(InputApplied {
-            batch: herd,
+            batch: sows,
             input: lot,
             dose: q("2 ml"),
             prescription: None,
@@ -904,16 +930,25 @@ fn labels_resolve_by_gtin_and_lot_and_by_vet_drug_code() {
 fn records_claimed_long_before_acceptance_appear_in_the_late_entry_report() {
     let f = Farm::new();
     let from = f.l().size();
-    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "4 head");
-    let now = Time::now().0;
-    let fresh = f.herd(&coop(), now - 60_000, "Live pigs, today", PIG, "4 head");
+    // A registration entered two days after its claimed time is late; one a minute after is not.
+    let e = |p: &str| match register(&coop(), day(0), p, PIG, "4 head").body().event.clone() {
+        e @ Event::BatchRegistered(_) => e,
+        _ => unreachable!(),
+    };
+    let herd = f.submit_late(&coop(), day(0), day(2), e("Live pigs")).unwrap().created[0];
+    let fresh = f.submit_late(&coop(), day(3), day(3) + 60_000, e("Live pigs, today")).unwrap().created[0];
+    // A treatment is late after 15 minutes: its withdrawal then runs from its recording.
+    let drug = f.lot(day(3), vet_drug("Florfenicol injection", 28, false));
+    let treated = f.apply_late(&vet(), day(3) + 60_000, day(3) + 17 * 60_000, fresh, drug).index;
     let late: Vec<u64> = f.l().late_entries(from, 100).unwrap().iter().map(|e| e.index).collect();
     let herd_index = f.l().history(herd).unwrap()[0].index;
     let fresh_index = f.l().history(fresh).unwrap()[0].index;
     assert!(late.contains(&herd_index));
     assert!(!late.contains(&fresh_index));
+    assert!(late.contains(&treated));
     // And a claimed time more than five minutes ahead of the node's clock is refused outright.
-    let future = register(&coop(), now + 10 * 60_000, "pigs", PIG, "1 head");
+    f.clock.set(Time(day(4)));
+    let future = register(&coop(), day(4) + 10 * 60_000, "pigs", PIG, "1 head");
     assert_eq!(f.l().append(future).unwrap_err().rule(), Some(Rule::BadTime));
 }
 
@@ -959,4 +994,269 @@ fn quantities_finer_than_a_batch_unit_are_counted_exactly_and_keep_the_lineage()
     assert_eq!(b.holdings, vec![], "nothing left, nothing rounded");
     assert_eq!(b.consumed.base_milli(), b.initial.base_milli());
     assert_eq!(b.status(), Status::Consumed);
+}
+
+/// Issue 15: time and blocks a regulator can rely on.
+mod time_and_blocks {
+    use super::*;
+    use trace_core::rules::TREATMENT_GRACE_MS;
+
+    fn lab_b() -> SecretKey {
+        key(13)
+    }
+
+    fn farm() -> Farm {
+        let f = Farm::new();
+        f.t.ledger.append(admit(&authority(), &lab_b(), "Benxi food inspection institute", &[Role::Lab], T0)).unwrap();
+        f
+    }
+
+    fn treatment(batch: BatchId, input: BatchId, holding: Option<&SecretKey>) -> Event {
+        Event::InputApplied(InputApplied {
+            batch,
+            input,
+            dose: q("10 ml"),
+            prescription: None,
+            vet_drug_code: None,
+            note: "as directed".into(),
+            holding: holding.map(|k| Party::Member(k.public())),
+        })
+    }
+
+    fn retest(batch: BatchId, of: RecordId, kind: InspectionKind, verdict: Verdict, value: u64) -> Event {
+        match Farm::inspect_event(batch, "Clenbuterol (克伦特罗)", value, 0, verdict) {
+            Event::Inspected(i) => Event::Inspected(Inspected { kind, retest_of: Some(of), ..i }),
+            _ => unreachable!(),
+        }
+    }
+
+    fn slaughter(herd: BatchId, head: &str, kg: &str) -> Event {
+        Farm::transform_event(Process::Slaughter, &[(herd, head)], &[("Pork carcass", MEAT, kg)])
+    }
+
+    /// Point 1: A drug given on day 20 and claimed for day 1 counts from day 20; the claim is kept, marked late.
+    #[test]
+    fn a_back_dated_treatment_counts_from_its_recording_and_is_marked_late() {
+        let f = farm();
+        let herd = f.herd(&coop(), day(0), "Live pigs, pen A (A栏生猪)", PIG, "40 head");
+        let drug = f.lot(day(0), vet_drug("Florfenicol injection (氟苯尼考注射液)", 28, false));
+        // (The ledger's accepted times only move forward, so the story is told in the order it was entered.)
+        // Recorded within 15 minutes, a treatment counts from its claim and is not late.
+        let herd2 = f.herd(&coop(), day(0), "Live pigs, pen B", PIG, "10 head");
+        let b = f.submit_late(&vet(), day(2), day(2) + TREATMENT_GRACE_MS, treatment(herd2, drug, None)).unwrap();
+        assert_eq!(f.batch(herd2).withdrawals[0].until, Time(day(30)));
+        assert!(!f.l().late_entries(0, 100).unwrap().iter().any(|e| e.index == b.index));
+        let a = f.submit_late(&vet(), day(1), day(20), treatment(herd, drug, None)).unwrap();
+        let w = f.batch(herd).withdrawals[0].clone();
+        assert_eq!((w.applied, w.starts), (Time(day(1)), Time(day(20) - TREATMENT_GRACE_MS)));
+        assert_eq!(w.until, Time(day(48) - TREATMENT_GRACE_MS));
+        // Day 29 is when the claim alone would have let the herd go.
+        let r = f.refused(&coop(), day(29), Farm::ship_event(herd, "40 head", &processor()));
+        assert_eq!(r.rule, Rule::WithdrawalPeriod);
+        assert!(r.facts.to_string().contains("before 2025-12-19 08:45"), "{}", r.facts);
+        assert!(f.l().late_entries(0, 100).unwrap().iter().any(|e| e.index == a.index));
+        let s = f.l().summary_at(herd, Time(day(29))).unwrap();
+        assert!(s.inputs[0].late && s.inputs[0].binds && !s.inputs[0].withdrawal_over);
+        f.ok(&coop(), day(48), Farm::ship_event(herd, "40 head", &processor()));
+    }
+
+    /// Point 1: a date without a time means the end of that day, so a 1-day pre-harvest interval sprayed "on
+    /// 11-05" ends at 11-07 00:00, not 11-06 00:00.
+    #[test]
+    fn a_treatment_claimed_for_a_day_counts_from_the_end_of_that_day() {
+        let f = farm();
+        let cabbage = f.herd(&coop_b(), day(0), "Chinese cabbage (大白菜)", ProductClass::Vegetable, "5 t");
+        let spray = f.lot(day(0), pesticide("Beta-cypermethrin 4.5% EC", "beta-cypermethrin", 1, false));
+        let day4 = Time::parse_human("2025-11-05").unwrap();
+        let body = RecordBody {
+            origin: origin(),
+            author: coop_b().public(),
+            time: day4,
+            precision: TimePrecision::Day,
+            parents: vec![f.batch(cabbage).head],
+            event: treatment(cabbage, spray, None),
+            extensions: vec![],
+        };
+        f.clock.set(Time(day4.0 + 20 * 3_600_000));
+        f.l().append(Record::sign(body, &coop_b())).unwrap();
+        assert_eq!(f.batch(cabbage).withdrawals[0].until.display_local(), "2025-11-07 00:00");
+        let harvest = Farm::transform_event(
+            Process::Harvest,
+            &[(cabbage, "5 t")],
+            &[("Cabbage", ProductClass::Vegetable, "5 t")],
+        );
+        let at = |s: &str| Time::parse_human(s).unwrap().0;
+        assert_eq!(f.refused(&coop_b(), at("2025-11-06T12:00"), harvest.clone()).rule, Rule::WithdrawalPeriod);
+        f.ok(&coop_b(), at("2025-11-07T00:00"), harvest);
+    }
+
+    /// Point 3: Feed eaten before a recall and entered after it links the herd: the recall reaches it.
+    #[test]
+    fn feed_eaten_before_a_recall_and_entered_after_it_is_linked_and_recalled() {
+        let f = farm();
+        let feed_lot = f.lot(day(0), feed("Grower pig compound feed", &["corn"]));
+        let h2 = f.herd(&coop(), day(0), "Live pigs, shed 2 (H2)", PIG, "30 head");
+        f.ok(&regulator(), day(6), Farm::recall_event(feed_lot));
+        f.ok(&coop(), day(7) - 3_600_000, Farm::ship_event(h2, "1 head", &processor()));
+        // Entered on day 7, claimed for day 2 (before the recall and before the herd's last event): accepted.
+        f.submit_late(&coop(), day(2), day(7), treatment(h2, feed_lot, None)).unwrap();
+        assert_eq!(f.status(h2), Status::Recalled);
+        let impact = f.l().recall_impact(feed_lot).unwrap();
+        assert!(impact.reached.iter().any(|r| r.batch.id == h2), "the recall reaches H2");
+        assert_eq!(f.refused(&coop(), day(8), Farm::ship_event(h2, "10 head", &processor())).rule, Rule::BatchBlocked);
+        // Feeding it after the recall is refused: that is using recalled feed now.
+        let h3 = f.herd(&coop(), day(7), "Live pigs, shed 3", PIG, "10 head");
+        assert_eq!(f.refused(&coop(), day(7), treatment(h3, feed_lot, None)).rule, Rule::BatchBlocked);
+    }
+
+    /// Point 3: A slaughter done before a hold and entered after it: the meat exists, and is held.
+    #[test]
+    fn a_slaughter_before_a_hold_entered_after_it_makes_held_meat() {
+        let f = farm();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "20 head");
+        f.deliver(&coop(), day(1), herd, "20 head", &processor());
+        let hold = f.hold(day(5), herd, "quarantine papers under review").id;
+        let meat = f.submit_late(&processor(), day(4), day(6), slaughter(herd, "10 head", "800 kg")).unwrap().created;
+        assert_eq!(f.status(meat[0]), Status::OnHold);
+        assert_eq!(f.batch(meat[0]).blocks[0].record, hold);
+        // Slaughtering the rest after the hold is refused; releasing the hold frees both.
+        assert_eq!(f.refused(&processor(), day(6), slaughter(herd, "10 head", "800 kg")).rule, Rule::BatchBlocked);
+        f.ok(&regulator(), day(7), Farm::release_event(herd, hold));
+        assert_eq!(f.status(meat[0]), Status::Active);
+        // Late paperwork still cannot claim a time before the herd existed.
+        let r = f.submit_late(&processor(), T0 - DAY, day(8), slaughter(herd, "1 head", "80 kg")).unwrap_err();
+        assert_eq!(r.rule(), Some(Rule::BadTime));
+    }
+
+    /// Point 2: A treatment entered after the slaughter it preceded holds the meat made from treated animals.
+    #[test]
+    fn a_late_treatment_holds_meat_made_from_the_treated_animals_in_its_window() {
+        let f = farm();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        let drug = f.lot(day(0), vet_drug("Tilmicosin premix", 14, false));
+        f.deliver(&coop(), day(3), herd, "40 head", &processor());
+        let pork =
+            f.transform(&processor(), day(4), Process::Slaughter, &[(herd, "40 head")], &[("Pork", MEAT, "3 t")]);
+        f.deliver(&processor(), day(5), pork[0], "1 t", &market());
+        let loin = f.transform(
+            &processor(),
+            day(5) + 7_200_000,
+            Process::Packing,
+            &[(pork[0], "100 kg")],
+            &[("Loin", MEAT, "100 kg")],
+        );
+        // On day 6 the vet enters the treatment given on day 2.
+        let t = f.submit_late(&vet(), day(2), day(6), treatment(herd, drug, None)).unwrap();
+        for b in [pork[0], loin[0]] {
+            let s = f.batch(b);
+            assert_eq!(s.status(), Status::OnHold, "{b}");
+            let hold = s.blocks.iter().find(|x| x.kind == BlockKind::WithdrawalBreached).expect("a breach hold");
+            assert_eq!((hold.source, hold.record), (pork[0], t.id));
+            assert!(
+                hold.reason.contains("Tilmicosin premix") && hold.reason.contains("recorded late"),
+                "{}",
+                hold.reason
+            );
+        }
+        assert_eq!(f.refused(&market(), day(7), Farm::sell_event(pork[0], "5 kg")).rule, Rule::BatchBlocked);
+        // A regulator who has checked the meat releases it by naming the treatment.
+        f.ok(&regulator(), day(8), Farm::release_event(pork[0], t.id));
+        assert_eq!(f.status(loin[0]), Status::Active);
+        // Meat made before the treatment's claimed time is not touched.
+        let herd2 = f.herd(&coop(), day(0), "Live pigs, shed 2", PIG, "10 head");
+        let early = f.transform(&coop(), day(1), Process::Slaughter, &[(herd2, "5 head")], &[("Pork", MEAT, "400 kg")]);
+        f.submit_late(&vet(), day(2), day(6), treatment(herd2, drug, None)).unwrap();
+        assert_eq!(f.status(early[0]), Status::Active);
+    }
+
+    /// Point 4: A treatment binds the holding treated: the slaughterhouse's untreated half moves on.
+    #[test]
+    fn a_treatment_binds_the_holding_that_was_treated() {
+        let f = farm();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        let drug = f.lot(day(0), vet_drug("Ceftiofur injection", 28, false));
+        f.deliver(&coop(), day(1), herd, "20 head", &processor());
+        let before =
+            f.transform(&processor(), day(2), Process::Slaughter, &[(herd, "10 head")], &[("Pork A", MEAT, "800 kg")]);
+        // Two holders: a vet names the holding treated.
+        let r = f.refused(&vet(), day(3), treatment(herd, drug, None));
+        assert!(matches!(r.facts, Facts::HoldingAmbiguous { holders: 2, .. }), "{:?}", r.facts);
+        let r = f.refused(&vet(), day(3), treatment(herd, drug, Some(&market())));
+        assert!(matches!(r.facts, Facts::HoldingNotHeld { .. }), "{:?}", r.facts);
+        f.ok(&vet(), day(3), treatment(herd, drug, Some(&coop())));
+        // The co-op's 20 wait; the slaughterhouse's 10 do not.
+        assert_eq!(
+            f.refused(&coop(), day(4), Farm::ship_event(herd, "20 head", &processor())).rule,
+            Rule::WithdrawalPeriod
+        );
+        let after =
+            f.transform(&processor(), day(4), Process::Slaughter, &[(herd, "10 head")], &[("Pork B", MEAT, "800 kg")]);
+        assert!(f.batch(after[0]).withdrawals.is_empty());
+        // The page of pork made before the treatment does not show it pending.
+        let s = f.l().summary_at(before[0], Time(day(5))).unwrap();
+        let i = s.inputs.iter().find(|i| i.lot == drug).expect("the herd's treatment is listed");
+        assert!(!i.binds, "{i:?}");
+        // After the withdrawal the co-op's pigs ship, and the treatment follows them.
+        f.ok(&coop(), day(31), Farm::ship_event(herd, "20 head", &processor()));
+        assert!(f.batch(herd).withdrawals[0].holders.contains(&processor().public()));
+    }
+
+    /// Point 5: Releases lift what they name; a banned substance found ends only with a re-test or a disposal.
+    #[test]
+    fn a_banned_finding_is_not_released_but_ends_with_a_retest_or_a_countersigned_disposal() {
+        let f = farm();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        let failed =
+            f.ok(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol (克伦特罗)", 2_300, 0, Verdict::Fail)).id;
+        let papers = f.hold(day(6), herd, "origin-exit certificate missing").id;
+        // Releasing the paperwork hold leaves the finding.
+        f.ok(&regulator(), day(7), Farm::release_event(herd, papers));
+        assert_eq!(f.status(herd), Status::OnHold);
+        let r = f.refused(&regulator(), day(7), Farm::release_event(herd, failed));
+        assert_eq!(r.facts, Facts::BannedFindingNotReleased { batch: herd, lifts: failed });
+        // A re-test: not rapid, not by the same lab, once, in time.
+        let rapid = retest(herd, failed, InspectionKind::Rapid, Verdict::Pass, 0);
+        assert!(matches!(f.refused(&lab_b(), day(7), rapid).facts, Facts::RetestNotAllowed { .. }));
+        let same = retest(herd, failed, InspectionKind::Supervisory, Verdict::Pass, 0);
+        assert!(matches!(f.refused(&lab(), day(7), same).facts, Facts::RetestNotAllowed { .. }));
+        let late = retest(herd, failed, InspectionKind::Supervisory, Verdict::Pass, 0);
+        let r = f.refused(&lab_b(), day(40), late);
+        assert!(matches!(r.facts, Facts::RetestTooLate { .. }), "{:?}", r.facts);
+        // Friday 11-07 + 5 working days ends on the 14th, + 7 for the report on the 25th (24:00).
+        assert!(r.facts.to_string().contains("by 2025-11-26 00:00"), "{}", r.facts);
+        let pass = retest(herd, failed, InspectionKind::Supervisory, Verdict::Pass, 0);
+        f.ok(&lab_b(), day(12), pass.clone());
+        assert_eq!(f.status(herd), Status::Active);
+        assert!(matches!(f.refused(&lab_b(), day(12), pass).facts, Facts::RetestNotAllowed { .. }));
+
+        // The other end: disposal of the held goods, countersigned by a regulator.
+        let herd2 = f.herd(&coop(), day(0), "Live pigs, shed 2", PIG, "10 head");
+        f.ok(&lab(), day(13), Farm::inspect_event(herd2, "Clenbuterol (克伦特罗)", 5_000, 0, Verdict::Fail));
+        let unrelated = f.ok(&coop(), day(13), Farm::sell_event(herd, "1 head")).id;
+        let disposal = f
+            .ok(
+                &coop(),
+                day(13),
+                Event::Disposed(Disposed {
+                    batch: herd2,
+                    quantity: q("10 head"),
+                    method: "无害化处理 rendering".into(),
+                }),
+            )
+            .id;
+        let countersign = |target| Event::Countersigned(Countersigned { target, note: "witnessed".into() });
+        assert_eq!(
+            f.refused(&regulator(), day(13), countersign(unrelated)).facts,
+            Facts::NotCountersignable { record: unrelated }
+        );
+        assert_eq!(f.refused(&coop(), day(13), countersign(disposal)).rule, Rule::RoleNotPermitted);
+        f.ok(&regulator(), day(13), countersign(disposal));
+        assert_eq!(f.refused(&regulator(), day(14), countersign(disposal)).rule, Rule::InvalidState);
+        let s = f.l().summary(herd2).unwrap();
+        let row = s.custody.iter().find(|c| c.kind == "Disposed").unwrap();
+        assert!(row.detail.contains("countersigned by Market supervision bureau"), "{}", row.detail);
+        // Nothing is left, and the page still says why it went: a finding is never quietly lifted.
+        assert_eq!((f.batch(herd2).disposed, s.status), (q("10 head"), Status::OnHold));
+        assert!(f.batch(herd2).holdings.is_empty());
+    }
 }

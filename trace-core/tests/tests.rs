@@ -4,6 +4,7 @@
 
 mod architecture;
 mod audit;
+mod blocks;
 mod bundle;
 mod common;
 mod cost;

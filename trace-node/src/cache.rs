@@ -68,7 +68,13 @@ fn weight(c: &Cached) -> usize {
 /// When `summary` would read differently without any new record: the earliest end of a withdrawal period it
 /// shows as still running.
 pub(crate) fn valid_until(summary: &Summary) -> Time {
-    summary.inputs.iter().filter(|i| !i.withdrawal_over).map(|i| i.withdrawal_ends).min().unwrap_or(Time(u64::MAX))
+    summary
+        .inputs
+        .iter()
+        .filter(|i| i.binds && !i.withdrawal_over)
+        .map(|i| i.withdrawal_ends)
+        .min()
+        .unwrap_or(Time(u64::MAX))
 }
 
 /// Whether `entry` could change an answer covering `covers` and resting on `records`.

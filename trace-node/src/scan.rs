@@ -105,6 +105,8 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
                     BlockKind::FailedInspection => "检测不合格 failed inspection",
                     BlockKind::Held => "监管暂停 held by regulator",
                     BlockKind::Recalled => "召回 recalled",
+                    BlockKind::BannedSubstanceFound => "检出禁用物质 banned substance found",
+                    BlockKind::WithdrawalBreached => "休药期内出栏 made during a withdrawal period",
                 };
                 let _ = write!(b, "<p>{why}: {} — {} ({})</p>", esc(&w.source_label), esc(&w.reason), date(w.time));
             }
@@ -169,6 +171,8 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
         for i in &s.inputs {
             let interval = if i.withdrawal_days == 0 {
                 "<span class=\"muted\">无休药期 no withdrawal period</span>".to_owned()
+            } else if !i.binds {
+                "<span class=\"muted\">本批产品不在其休药期内（用药前已分出或属另一持有人） · does not bind this batch (made before, or from another holder's part)</span>".to_owned()
             } else if i.withdrawal_over {
                 format!(
                     "<span class=\"ok\">✓ 休药期 {} 天，{} 已结束 · {}-day withdrawal ended {}</span>",
@@ -191,10 +195,11 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
             };
             let _ = write!(
                 b,
-                "<li><strong>{}</strong> ({}){lot_warn}<br>{} · {} · {}<br>{interval}</li>",
+                "<li><strong>{}</strong> ({}){lot_warn}<br>{}{} · {} · {}<br>{interval}</li>",
                 esc(&i.name),
                 i.kind,
                 date(i.applied),
+                if i.late { " <span class=\"wait\">补录 recorded late</span>" } else { "" },
                 i.dose,
                 esc(&i.by)
             );

@@ -541,6 +541,10 @@ pub struct InputView {
     pub withdrawal_ends: Time,
     /// Whether it had ended when the summary was made.
     pub withdrawal_over: bool,
+    /// Whether it binds this batch (false: given to an ancestor's goods this batch was not made from).
+    pub binds: bool,
+    /// Whether it was recorded late, its interval then running from its recording.
+    pub late: bool,
     /// Whether the lot is itself on hold or recalled.
     pub lot_status: Status,
 }
@@ -682,6 +686,8 @@ impl From<&trace_core::InputView> for InputView {
             withdrawal_days: i.withdrawal_days,
             withdrawal_ends: i.withdrawal_ends,
             withdrawal_over: i.withdrawal_over,
+            binds: i.binds,
+            late: i.late,
             lot_status: i.lot_status,
         }
     }

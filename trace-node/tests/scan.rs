@@ -195,6 +195,11 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
     let (_, v) = send_json(w.app(), get(&format!("/v1/public/batches/{batch}"), "application/json")).await;
     assert_eq!(v["inputs"][0]["withdrawal_over"], false);
     let ends = Time(v["inputs"][0]["withdrawal_ends"].as_u64().unwrap());
+    // Claimed a day ago and entered now: kept as claimed, marked late, counted from its entry (issue 15).
+    assert_eq!((v["inputs"][0]["late"].as_bool(), v["inputs"][0]["binds"].as_bool()), (Some(true), Some(true)));
+    assert!(ends.0 > Time::now().0 + 27 * DAY, "28 days from entry, not from the claim: {ends}");
+    let (_, body, _) = send(w.app(), get(&format!("/b/{batch}"), "text/html")).await;
+    assert!(String::from_utf8(body).unwrap().contains("补录 recorded late"));
     let size = w.size();
     assert!(w.node.scans.get(&w.node.ledger, batch, size, Time::now()).is_some());
     assert!(

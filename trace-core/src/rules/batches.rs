@@ -4,7 +4,8 @@
 //! - a batch id, derived from the record that creates it and its output position, names one batch (a collision
 //!   is refused, never overwritten);
 //! - a GTIN and lot, and a vet-drug package code, name at most one batch or lot;
-//! - a transform's outputs carry every withdrawal of its inputs, and are linked to each input in the lineage.
+//! - a transform's outputs carry every withdrawal binding what was consumed and every block of its inputs, and are
+//!   linked to each input in the lineage.
 
 use super::*;
 
@@ -100,17 +101,26 @@ impl Ctx<'_, '_> {
             crate::event::Process::Harvest => Action::Harvested,
             _ => Action::Transformed,
         };
-        let mut withdrawals = Vec::new();
+        let mut withdrawals: Vec<Withdrawal> = Vec::new();
+        let mut blocks: Vec<Block> = Vec::new();
         for (b, i) in inputs.iter_mut().zip(&e.inputs) {
-            self.ensure_movable(b, what)?;
+            self.ensure_unblocked_then(b, what)?;
             self.ensure_withdrawal_over(b, what)?;
             self.take_from_holder(b, i.quantity, Take::Use)?;
             b.consumed = b.consumed.checked_add(i.quantity).unwrap_or(b.consumed);
-            for w in &b.withdrawals {
+            // What the outputs are made of is the author's holding: they carry the treatments that bound it, as
+            // binding the whole output.
+            for w in b.withdrawals.iter().filter(|w| w.binds(|h| self.is_me(h))) {
+                let w = Withdrawal { holders: Vec::new(), ..w.clone() };
                 // A batch reached along two paths (a diamond of transforms) would otherwise carry the same
                 // treatment twice, and chains of transforms would grow the list without bound.
-                if !withdrawals.contains(w) {
-                    withdrawals.push(w.clone());
+                if !withdrawals.contains(&w) {
+                    withdrawals.push(w);
+                }
+            }
+            for x in &b.blocks {
+                if !blocks.contains(x) {
+                    blocks.push(x.clone());
                 }
             }
         }
@@ -130,6 +140,7 @@ impl Ctx<'_, '_> {
             let output = u32::try_from(n).unwrap_or(u32::MAX);
             let mut out = self.new_batch(output, kind, o.quantity)?;
             out.withdrawals = withdrawals.clone();
+            out.blocks = blocks.clone();
             for b in inputs.iter() {
                 self.link(b.id, out.id);
             }

@@ -1,10 +1,14 @@
 //! Movement and blocks: holds, recalls and failed inspections stop a batch and everything made from it.
 //!
 //! Invariants kept here:
-//! - a block on a batch reaches every descendant, present and future (transforms copy blocks through lineage);
-//! - nothing blocked moves: it is not shipped, sold, applied, certified or transformed;
-//! - a release lifts the one block it names (a hold or failed inspection placed on this batch), never a recall,
-//!   from the batch and its descendants; other blocks stay.
+//! - a block on a batch reaches every descendant, present and future, including descendants recorded after the
+//!   block (transforms and applications copy blocks through lineage whenever they arrive);
+//! - nothing blocked moves now: it is not shipped, sold or certified; a transform or an application of a
+//!   blocked lot is refused when claimed at or after the block, and accepted when it happened before (late
+//!   paperwork), its outputs taking the block;
+//! - a release lifts the one block it names (a hold, a failed inspection or a late treatment's hold placed on
+//!   this batch), never a recall nor a banned substance found, from the batch and its descendants; other blocks
+//!   stay.
 
 use super::*;
 
@@ -15,8 +19,25 @@ impl Ctx<'_, '_> {
         self.ov.mark(schema::parent_edge(child, parent));
     }
 
+    /// Refuses moving a blocked batch now, whatever the record claims.
     pub(super) fn ensure_movable(&self, b: &BatchState, action: Action) -> Result<(), Error> {
-        if let Some(block) = b.blocks.iter().max_by_key(|x| x.kind == BlockKind::Recalled) {
+        self.ensure_not_blocked_by(b, action, |_| true)
+    }
+
+    /// Refuses a fact that extends lineage from a batch blocked at or before the record's claimed time; one that
+    /// happened before every block on it is accepted, and its outputs take the blocks ([`Ctx::inherit_blocks`]).
+    pub(super) fn ensure_unblocked_then(&self, b: &BatchState, action: Action) -> Result<(), Error> {
+        let t = self.time;
+        self.ensure_not_blocked_by(b, action, |x| x.time <= t)
+    }
+
+    fn ensure_not_blocked_by(
+        &self,
+        b: &BatchState,
+        action: Action,
+        counts: impl Fn(&Block) -> bool,
+    ) -> Result<(), Error> {
+        if let Some(block) = b.blocks.iter().filter(|x| counts(x)).max_by_key(|x| x.kind == BlockKind::Recalled) {
             return refuse(Facts::Blocked {
                 batch: b.id,
                 label: b.name(),
@@ -41,15 +62,41 @@ impl Ctx<'_, '_> {
         self.for_each_descendant(root, |d| d.blocks.push(block.clone()))
     }
 
+    /// Adds `blocks` to `b` and every descendant, skipping any each already carries.
+    pub(super) fn inherit_blocks(&mut self, b: &mut BatchState, blocks: &[Block]) -> Result<(), Error> {
+        let add = |d: &mut BatchState| {
+            for x in blocks {
+                if !d.blocks.contains(x) {
+                    d.blocks.push(x.clone());
+                }
+            }
+        };
+        add(b);
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        self.for_each_descendant(b.id, add)
+    }
+
     pub(super) fn released(&mut self, b: &mut BatchState, e: &Released) -> Result<(), Error> {
         if !b.blocks.iter().any(|x| x.source == b.id && x.kind != BlockKind::Recalled) {
             return refuse(Facts::NoHoldToRelease { batch: b.id, label: b.name() });
         }
         let (root, lifts) = (b.id, e.lifts);
-        let named = |x: &Block| x.source == root && x.record == lifts && x.kind != BlockKind::Recalled;
-        if !b.blocks.iter().any(named) {
+        let placed = |x: &Block| x.source == root && x.record == lifts;
+        if b.blocks.iter().any(|x| placed(x) && x.kind == BlockKind::BannedSubstanceFound) {
+            return refuse(Facts::BannedFindingNotReleased { batch: b.id, lifts });
+        }
+        if !b.blocks.iter().any(|x| placed(x) && x.kind != BlockKind::Recalled) {
             return refuse(Facts::NotABlock { batch: b.id, lifts });
         }
+        self.lift(b, lifts)
+    }
+
+    /// Lifts the block `record` placed on `b` from it and every descendant.
+    pub(super) fn lift(&mut self, b: &mut BatchState, record: RecordId) -> Result<(), Error> {
+        let root = b.id;
+        let named = move |x: &Block| x.source == root && x.record == record && x.kind != BlockKind::Recalled;
         let lift = move |blocks: &mut Vec<Block>| blocks.retain(|x| !named(x));
         lift(&mut b.blocks);
         self.for_each_descendant(root, |d| lift(&mut d.blocks))

@@ -3,7 +3,8 @@
 //! Invariants kept here:
 //! - only a holder moves goods, and only as much as it holds (under its current key or one it rotated away from);
 //! - a shipment goes to an active actor that can record its receipt, carried by a transporter if by anyone;
-//! - a shipment is received once, by its addressee; refused goods go back to the shipper.
+//! - a shipment is received once, by its addressee; refused goods go back to the shipper;
+//! - a treatment binding the shipper's holding binds the receiver's too (treated goods stay treated).
 
 use super::*;
 
@@ -74,6 +75,12 @@ impl Ctx<'_, '_> {
             }
         }
         self.take_from_holder(b, e.quantity, Take::Ship)?;
+        // Treated goods stay treated goods: a treatment that bound the shipper's holding binds the receiver's.
+        for w in &mut b.withdrawals {
+            if !w.holders.is_empty() && w.holders.iter().any(|h| self.me.contains(h)) && !w.holders.contains(&to) {
+                w.holders.push(to);
+            }
+        }
         b.in_transit.push(Transit { shipment: self.id, from: self.author, to, quantity: e.quantity });
         Ok(())
     }

@@ -5,7 +5,12 @@
 //! - "fail" is refused when the value is within its limit (or nothing was detected) and the analyte is not
 //!   banned;
 //! - a qualitative result and the verdict agree;
-//! - a failed inspection places a block on the batch and every descendant.
+//! - a failed inspection places a block on the batch and every descendant; when it found a banned substance the
+//!   block is never released: it ends with a disposal a regulator countersigns, or a re-test that passes;
+//! - a re-test (复检, 农产品质量安全法 第五十一条) names a failed inspection of the same batch, is made once, by
+//!   another lab, not by a rapid method, and is recorded by the latest the law allows: the application window
+//!   (4 hours after a rapid test, 5 working days otherwise) plus the 7 working days the re-test lab has to
+//!   report; a pass lifts the first result's block, a fail leaves it.
 
 use super::*;
 use crate::shared::Measurement;
@@ -39,7 +44,11 @@ impl Ctx<'_, '_> {
                 unit: e.unit.clone(),
             });
         }
+        if let Some(first) = e.retest_of {
+            return self.retest(b, e, first);
+        }
         if e.verdict == Verdict::Fail {
+            let kind = if banned_found { BlockKind::BannedSubstanceFound } else { BlockKind::FailedInspection };
             let reason = format!(
                 "{} {} {} (limit {}) in sample {}",
                 e.analyte,
@@ -48,8 +57,74 @@ impl Ctx<'_, '_> {
                 milli(e.limit_milli),
                 e.sample
             );
-            self.block(b, BlockKind::FailedInspection, &reason)?;
+            self.block(b, kind, &reason)?;
         }
+        Ok(())
+    }
+
+    /// A re-test of the failed inspection `first` of `b`.
+    fn retest(&mut self, b: &mut BatchState, e: &Inspected, first: RecordId) -> Result<(), Error> {
+        let not_failure = || refuse(Facts::RetestNotOfFailure { record: first, batch: b.id });
+        let Some(index) = self.ov.record_index(&first)? else { return not_failure() };
+        let original = self.entry(index)?;
+        let Event::Inspected(o) = &original.record.body().event else { return not_failure() };
+        let placed = |x: &Block| x.source == b.id && x.record == first;
+        if o.batch != b.id || o.verdict != Verdict::Fail {
+            return not_failure();
+        }
+        let not_allowed = |why: &str| refuse(Facts::RetestNotAllowed { record: first, why: why.into() });
+        if e.kind == InspectionKind::Rapid {
+            return not_allowed("rapid");
+        }
+        if original.record.body().author == self.author {
+            return not_allowed("same-lab");
+        }
+        let key = schema::retest(&first);
+        if self.ov.get(&key)?.is_some() {
+            return not_allowed("twice");
+        }
+        let result = original.record.body().time;
+        let (window, applied_by) = match o.kind {
+            InspectionKind::Rapid => ("4 hours", Time(result.0.saturating_add(4 * 3_600_000))),
+            _ => ("5 working days", result.plus_working_days(5)),
+        };
+        let deadline = applied_by.plus_working_days(7);
+        if self.time > deadline {
+            return refuse(Facts::RetestTooLate { record: first, result, deadline, window: window.into() });
+        }
+        self.ov.mark(key);
+        if e.verdict == Verdict::Pass && b.blocks.iter().any(placed) {
+            self.lift(b, first)?;
+        }
+        Ok(())
+    }
+
+    /// A regulator's countersignature: of the disposal of goods in which a banned substance was found, the end
+    /// such a block has instead of a release.
+    pub(super) fn countersigned(&mut self, author: &Actor, e: &Countersigned) -> Result<(), Error> {
+        let refused = || refuse(Facts::NotCountersignable { record: e.target });
+        if !author.has(Role::Regulator) {
+            return refuse(Facts::RoleNotPermitted {
+                kind: "Countersigned".into(),
+                needs: vec![Role::Regulator],
+                has: author.roles.clone(),
+                actor: author.name.clone(),
+            });
+        }
+        let Some(index) = self.ov.record_index(&e.target)? else { return refused() };
+        let Event::Disposed(d) = self.entry_event(index)? else {
+            // Countersigning a registry adoption is issue 16's.
+            return refused();
+        };
+        let Some(b) = self.ov.batch(d.batch)? else { return refused() };
+        if !b.blocks.iter().any(|x| x.kind == BlockKind::BannedSubstanceFound) {
+            return refused();
+        }
+        let key = schema::countersigned(&e.target);
+        if self.ov.get(&key)?.is_some() {
+            return refused();
+        }
+        self.ov.put(key, schema::u64_value(self.index));
         Ok(())
     }
 }

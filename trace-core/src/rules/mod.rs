@@ -25,7 +25,7 @@ use crate::record::Record;
 use crate::schema;
 use crate::state::*;
 use crate::store::Overlay;
-use crate::values::{Gtin, InputKind, Lot, Quantity, Role, Time};
+use crate::values::{Gtin, InputKind, Lot, Quantity, Role, Time, TimePrecision};
 
 mod batches;
 mod blocks;
@@ -50,7 +50,7 @@ pub use substances::{
     SHIPPED_BANNED_LIST, SHIPPED_HIGH_TOXICITY, SHIPPED_SUBSTANCES_VERSION, normalize, shipped_banned_substances,
     shipped_registry_adoption, shipped_substances_hash,
 };
-pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS, is_late};
+pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS, TREATMENT_GRACE_MS, is_late, treatment_start};
 
 fn refuse<T>(facts: Facts) -> Result<T, Error> {
     Err(Error::Refused(Refusal::new(facts)))
@@ -70,6 +70,8 @@ struct Ctx<'o, 's> {
     id: RecordId,
     index: u64,
     time: Time,
+    /// The node's acceptance time.
+    accepted: Time,
     author: PublicKey,
     /// The author's current key and every key it rotated away from: custody under an old key is still its own.
     me: Vec<PublicKey>,
@@ -88,6 +90,7 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
         id: record.id(),
         index,
         time: body.time,
+        accepted,
         author: body.author,
         me: vec![body.author],
         name: body.author.short(),
@@ -207,12 +210,12 @@ impl Ctx<'_, '_> {
                 self.block(&mut acted[0], BlockKind::Recalled, &e.reason)?
             }
             Event::Released(e) => self.released(&mut acted[0], e)?,
+            Event::Countersigned(e) => self.countersigned(author, e)?,
             Event::Transformed(e) => effects.created = self.transformed(&mut acted, e)?,
             // Refused by `not_enforced` in `apply` until their issues build their rules.
             Event::Prescribed(_)
             | Event::Engaged(_)
             | Event::Produced(_)
-            | Event::Countersigned(_)
             | Event::LicenceChanged(_)
             | Event::HoldingsTransferred(_)
             | Event::CertificateChanged(_)

@@ -144,7 +144,7 @@ impl Ctx<'_, '_> {
         Ok(self.entry(index)?.record.body().event.clone())
     }
 
-    fn entry(&self, index: u64) -> Result<crate::record::LogEntry, Error> {
+    pub(super) fn entry(&self, index: u64) -> Result<crate::record::LogEntry, Error> {
         let Some(bytes) = self.ov.get(&schema::entry(index))? else {
             return Err(Error::Corrupt { index, why: "entry missing".into() });
         };

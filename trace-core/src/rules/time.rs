@@ -3,11 +3,13 @@
 //!
 //! Invariants kept here:
 //! - no record's claimed time is more than [`MAX_FUTURE_SKEW_MS`] after the ledger's clock when it is accepted;
-//! - no event on a batch is claimed before the batch's last event;
-//! - every record accepted more than [`LATE_ENTRY_MS`] after its claimed time is in the late-entry index.
-//!
-//! Issue 15 changes what a back-dated claim may do (withdrawals run from the later of claim and acceptance); this
-//! module is where that rule goes.
+//! - no event on a batch is claimed before the batch's last event, except the facts that extend lineage (an input
+//!   applied, a transform that happened), which honest late paperwork brings out of order; none is claimed
+//!   before the batches it acts on existed;
+//! - a treatment's interval runs from [`treatment_start`]: never earlier than its acceptance less
+//!   [`TREATMENT_GRACE_MS`], so back-dating cannot shorten a withdrawal;
+//! - every record accepted more than [`LATE_ENTRY_MS`] after its claimed time, and every treatment accepted more
+//!   than [`TREATMENT_GRACE_MS`] after it, is in the late-entry index.
 
 use super::*;
 
@@ -17,10 +19,27 @@ pub const MAX_FUTURE_SKEW_MS: u64 = 5 * 60 * 1000;
 /// A record whose claimed time is this much before its acceptance appears in the late-entry report.
 pub const LATE_ENTRY_MS: u64 = 24 * 3_600_000;
 
-/// Whether a record claimed at `claimed` and accepted at `accepted` is a late entry (补录): the one test behind
-/// the late-entry index and [`crate::LogEntry::is_late`].
-pub fn is_late(claimed: Time, accepted: Time) -> bool {
-    accepted.0.saturating_sub(claimed.0) > LATE_ENTRY_MS
+/// How long after a treatment it may be recorded and still count from its claimed time: the time to walk from
+/// the pen to a phone. A treatment recorded later counts from its acceptance less this, and is a late entry.
+pub const TREATMENT_GRACE_MS: u64 = 15 * 60_000;
+
+/// Whether `event`, claimed at `claimed` and accepted at `accepted`, is a late entry (补录): the one test behind
+/// the late-entry index and [`crate::LogEntry::is_late`]. A treatment is late after [`TREATMENT_GRACE_MS`], any
+/// other record after [`LATE_ENTRY_MS`].
+pub fn is_late(event: &Event, claimed: Time, accepted: Time) -> bool {
+    let after = if matches!(event, Event::InputApplied(_)) { TREATMENT_GRACE_MS } else { LATE_ENTRY_MS };
+    accepted.0.saturating_sub(claimed.0) > after
+}
+
+/// When a treatment's withdrawal period or pre-harvest interval starts: its claimed time (the end of the day, for
+/// a claim of a day without a time), but never before its acceptance less [`TREATMENT_GRACE_MS`]. A drug given
+/// on day 20 and claimed for day 1 counts from day 20.
+pub fn treatment_start(claimed: Time, precision: TimePrecision, accepted: Time) -> Time {
+    let claimed = match precision {
+        TimePrecision::Day => claimed.plus_days(1),
+        TimePrecision::Minute => claimed,
+    };
+    claimed.max(Time(accepted.0.saturating_sub(TREATMENT_GRACE_MS)))
 }
 
 /// Refuses a claimed time after the ledger's clock by more than [`MAX_FUTURE_SKEW_MS`].
@@ -32,19 +51,22 @@ pub(super) fn not_in_future(claimed: Time, accepted: Time) -> Result<(), Error> 
 }
 
 impl Ctx<'_, '_> {
-    /// Refuses an event claimed before the last event on any of the batches it acts on.
+    /// Refuses an event claimed before the last event on any of the batches it acts on; a fact that extends
+    /// lineage only needs the batches to have existed by its claimed time.
     pub(super) fn not_before_last_event(&self, states: &[BatchState]) -> Result<(), Error> {
+        let extends_lineage = matches!(self.body_event(), Event::InputApplied(_) | Event::Transformed(_));
         for s in states {
-            if self.time < s.last_time {
-                return refuse(Facts::BeforeLastEvent { claimed: self.time, batch: s.id, last: s.last_time });
+            let last = if extends_lineage { s.created_at } else { s.last_time };
+            if self.time < last {
+                return refuse(Facts::BeforeLastEvent { claimed: self.time, batch: s.id, last });
             }
         }
         Ok(())
     }
 
-    /// Marks the record late when it is accepted more than [`LATE_ENTRY_MS`] after its claimed time.
+    /// Marks the record late ([`is_late`]).
     pub(super) fn mark_if_late(&mut self, accepted: Time) {
-        if is_late(self.time, accepted) {
+        if is_late(self.body_event(), self.time, accepted) {
             self.ov.mark(schema::late_entry(self.index));
         }
     }

@@ -1,19 +1,28 @@
 //! Applying inputs and the withdrawal periods (休药期) and pre-harvest intervals (安全间隔期) they start.
 //!
 //! Invariants kept here:
-//! - an input is applied only to a produce batch, by its holder or a vet, from a lot that exists, is not blocked,
-//!   was registered before the application and has not expired;
+//! - an input is applied only to a produce batch, by its holder or a vet, to one holding (the author's, the one
+//!   named, or the only one), from a lot that exists, was not blocked when applied, was registered before the
+//!   application and has not expired; a lot blocked after the application passes its blocks to the batch;
 //! - a prescription-only drug is applied by a vet (the `Prescribed` record a non-vet would cite comes with
 //!   issue 17);
 //! - a pesticide whose substances are highly toxic is never applied to a class that forbids it;
-//! - while a withdrawal runs, the batch and everything made from it are not shipped, sold, slaughtered,
-//!   harvested or certified for market.
+//! - a withdrawal runs from [`treatment_start`], so a back-dated claim cannot shorten it, and binds the holding
+//!   treated (not parts already shipped); while it runs, that holding and everything made from it are not
+//!   shipped, sold, slaughtered, harvested or certified for market;
+//! - a treatment recorded after goods it covers moved (claimed before a shipment, sale or transform already
+//!   recorded) binds whoever received them since and holds every batch made from them in its window.
 
 use super::*;
+use crate::shared::Party;
 
 impl Ctx<'_, '_> {
+    /// Refuses moving what a running withdrawal binds: the author's holding, or, when the author holds none (a vet
+    /// or regulator certifying), the whole batch.
     pub(super) fn ensure_withdrawal_over(&self, b: &BatchState, action: Action) -> Result<(), Error> {
-        if let Some(w) = b.withdrawal_ends() {
+        let holder = self.holds(b);
+        let binding = b.withdrawals.iter().filter(|w| !holder || w.binds(|h| self.is_me(h)));
+        if let Some(w) = binding.max_by_key(|w| w.until) {
             if self.time < w.until {
                 return refuse(Facts::Withdrawal {
                     batch: b.id,
@@ -38,9 +47,7 @@ impl Ctx<'_, '_> {
         let BatchKind::Produce { class, .. } = b.kind else {
             return refuse(Facts::AppliedToInputLot { batch: b.id });
         };
-        if !author.has(Role::Vet) && !self.holds(b) {
-            return refuse(Facts::NotHolderNorVet { actor: author.name.clone(), batch: b.id, label: b.name() });
-        }
+        let holder = self.treated_holder(author, b, e)?;
         let Some(lot) = self.ov.batch(e.input)? else {
             return refuse(Facts::UnknownInputLot { lot: e.input });
         };
@@ -55,7 +62,7 @@ impl Ctx<'_, '_> {
                 applied: self.time,
             });
         }
-        self.ensure_movable(&lot, Action::Applied)?;
+        self.ensure_unblocked_then(&lot, Action::Applied)?;
         if let Some((s, name)) = self.first_banned(&info.active_substances)? {
             return refuse(Facts::BannedInput { input: info.name.clone(), substance: s.to_owned(), listed_as: name });
         }
@@ -87,18 +94,182 @@ impl Ctx<'_, '_> {
             }
         }
         if info.periods.meat_days > 0 {
-            b.withdrawals.push(Withdrawal {
+            let starts = treatment_start(self.time, self.record.body().precision, self.accepted);
+            let mut w = Withdrawal {
                 input: lot.id,
                 kind: info.kind,
                 name: format!("{} lot {}", info.name, info.lot),
                 applied_to: b.id,
+                record: self.id,
                 applied: self.time,
+                starts,
                 days: info.periods.meat_days,
-                until: self.time.plus_days(info.periods.meat_days),
-            });
+                until: starts.plus_days(info.periods.meat_days),
+                holders: vec![holder],
+            };
+            self.late_treatment(b, &mut w)?;
+            b.withdrawals.push(w);
         }
         self.link(lot.id, b.id);
         self.ov.mark(schema::applied(lot.id, b.id));
+        // A lot recalled after this application (recorded late) reaches the batch and what was made from it.
+        self.inherit_blocks(b, &lot.blocks)
+    }
+
+    /// The holder whose holding a treatment binds: the one named (by a vet, or the author itself), else the
+    /// author's own, else, for a vet, the only holder.
+    fn treated_holder(&self, author: &Actor, b: &BatchState, e: &InputApplied) -> Result<PublicKey, Error> {
+        // Late paperwork (claimed before the batch's last event) is judged by who held the goods then.
+        let held = if self.time < b.last_time {
+            self.holders_at(b, self.time)?
+        } else {
+            b.holdings.iter().filter(|h| !h.quantity.is_zero()).map(|h| h.holder).collect()
+        };
+        let not_holder = || refuse(Facts::NotHolderNorVet { actor: author.name.clone(), batch: b.id, label: b.name() });
+        match &e.holding {
+            Some(Party::Member(k)) => {
+                if !author.has(Role::Vet) && !self.is_me(k) {
+                    return not_holder();
+                }
+                if !held.contains(k) {
+                    return refuse(Facts::HoldingNotHeld { batch: b.id, label: b.name(), holder: *k });
+                }
+                Ok(*k)
+            }
+            Some(Party::Outside(_)) => refuse(Facts::NotEnforced { what: "InputApplied.holding".into(), issue: 20 }),
+            None => {
+                if let Some(mine) = held.iter().find(|k| self.is_me(k)) {
+                    return Ok(*mine);
+                }
+                if !author.has(Role::Vet) {
+                    return not_holder();
+                }
+                match held.as_slice() {
+                    [only] => Ok(*only),
+                    [] => not_holder(),
+                    many => refuse(Facts::HoldingAmbiguous {
+                        batch: b.id,
+                        label: b.name(),
+                        holders: u32::try_from(many.len()).unwrap_or(u32::MAX),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// A treatment claimed before movements already recorded of the goods it covers: whoever received them since
+    /// is bound too, and every batch made from them while the interval ran is held (the meat came from treated
+    /// animals). Walks the batch's records in claimed-time order from the treatment's claimed time.
+    fn late_treatment(&mut self, b: &BatchState, w: &mut Withdrawal) -> Result<(), Error> {
+        let mut entries = Vec::new();
+        for (k, _) in self.ov.scan_prefix(&schema::history_prefix(b.id))? {
+            let entry = self.entry(schema::tail_u64(&k)?)?;
+            let t = entry.record.body().time;
+            if t >= w.applied && t < w.until {
+                entries.push(entry);
+            }
+        }
+        crate::record::claimed_order(&mut entries);
+        let mut keys: Vec<PublicKey> = Vec::new();
+        for h in &w.holders {
+            keys.extend(self.keys_of(h)?);
+        }
+        for entry in entries {
+            let body = entry.record.body();
+            if !keys.contains(&body.author) {
+                continue;
+            }
+            match &body.event {
+                Event::Shipped(s) => {
+                    if let Some(to) = s.to.member() {
+                        if !w.holders.contains(&to) {
+                            w.holders.push(to);
+                            keys.extend(self.keys_of(&to)?);
+                        }
+                    }
+                }
+                Event::Transformed(t) if t.inputs.iter().any(|i| i.batch == b.id) => {
+                    let id = entry.record.id();
+                    let reason = format!(
+                        "made on {} from {} during the {}-day {} of {} given {} (recorded late)",
+                        body.time,
+                        b.name(),
+                        w.days,
+                        w.interval_name(),
+                        w.name,
+                        w.applied
+                    );
+                    for n in 0..t.outputs.len() {
+                        let out = BatchId::derive(&id, u32::try_from(n).unwrap_or(u32::MAX));
+                        let Some(mut o) = self.ov.batch(out)? else { continue };
+                        let carried = Withdrawal { holders: Vec::new(), ..w.clone() };
+                        if !o.withdrawals.contains(&carried) {
+                            o.withdrawals.push(carried);
+                        }
+                        let hold = Block {
+                            kind: BlockKind::WithdrawalBreached,
+                            source: out,
+                            record: self.id,
+                            reason: reason.clone(),
+                            time: self.time,
+                        };
+                        self.inherit_blocks(&mut o, std::slice::from_ref(&hold))?;
+                        self.ov.put_batch(&o);
+                    }
+                }
+                _ => {}
+            }
+        }
         Ok(())
+    }
+
+    /// Who held some of `b` at claimed time `t`: its custody records claimed by then, replayed in log order.
+    fn holders_at(&self, b: &BatchState, t: Time) -> Result<Vec<PublicKey>, Error> {
+        let mut held: Vec<Holding> = vec![Holding { holder: b.registrant, quantity: b.initial }];
+        let mut transit: Vec<(RecordId, PublicKey, PublicKey, Quantity)> = Vec::new();
+        let take = |held: &mut Vec<Holding>, who: PublicKey, q: Quantity| {
+            if let Some(h) = held.iter_mut().find(|h| h.holder == who) {
+                h.quantity = h.quantity.checked_sub(q).unwrap_or(Quantity { milli: 0, unit: h.quantity.unit });
+            }
+        };
+        for (k, _) in self.ov.scan_prefix(&schema::history_prefix(b.id))? {
+            let entry = self.entry(schema::tail_u64(&k)?)?;
+            let body = entry.record.body();
+            if body.time > t {
+                continue;
+            }
+            match &body.event {
+                Event::Shipped(s) if s.batch == b.id => {
+                    take(&mut held, body.author, s.quantity);
+                    if let Some(to) = s.to.member() {
+                        transit.push((entry.record.id(), body.author, to, s.quantity));
+                    }
+                }
+                Event::Received(r) if r.batch == b.id => {
+                    if let Some(pos) = transit.iter().position(|x| x.0 == r.shipment) {
+                        let (_, from, to, q) = transit.remove(pos);
+                        custody::add_holding_to(&mut held, if r.accepted { to } else { from }, q)?;
+                    }
+                }
+                Event::Sold(s) if s.batch == b.id => take(&mut held, body.author, s.quantity),
+                Event::Disposed(d) if d.batch == b.id => take(&mut held, body.author, d.quantity),
+                Event::Transformed(x) => {
+                    for i in x.inputs.iter().filter(|i| i.batch == b.id) {
+                        take(&mut held, body.author, i.quantity);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(held.into_iter().filter(|h| !h.quantity.is_zero()).map(|h| h.holder).collect())
+    }
+
+    /// `key` and the keys its actor rotated away from.
+    fn keys_of(&self, key: &PublicKey) -> Result<Vec<PublicKey>, Error> {
+        let mut keys = vec![*key];
+        if let Some(a) = self.ov.actor(key)? {
+            keys.extend(a.previous_keys);
+        }
+        Ok(keys)
     }
 }
