@@ -397,7 +397,8 @@ pub enum Command {
         #[arg(long)]
         corrected: String,
     },
-    /// Countersign a record (regulator): the disposal (无害化处理) of goods in which a banned substance was found.
+    /// Countersign a record (regulator): the disposal (无害化处理) of goods in which a banned substance was found, or
+    /// another regulator's removal from the substance registry (`trace ban --unban`).
     #[command(
         after_help = "Example:\n  trace countersign 4f1c…9a --note 'rendering witnessed at the plant' --key regulator.key"
     )]

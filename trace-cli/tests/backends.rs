@@ -210,6 +210,23 @@ fn table() -> Vec<Row> {
         row("countersign {disposal} --note 'witnessed at the plant'", "regulator", 0),
         row("countersign {disposal} --note 'again'", "regulator", 3),
         row("show {herd2}", "regulator", 0),
+        // Issue 16: the registry, by the same command on both backends; a removal waits for a second regulator.
+        row("ban zilpaterol 齐帕特罗 --reason '农业农村部公告 (illustrative)'", "regulator", 0),
+        row("ban --unban aspirin --reason 'not an entry'", "regulator", 3),
+        Row { record: Some("unban"), ..row("ban --unban 克伦特罗 --reason 'illustrative'", "regulator", 0) },
+        row("countersign {unban} --note 'the same regulator'", "regulator", 3),
+        row(
+            "register-input --kind feed --name 'Premix Z' --approval none --lot Z-1 --substance 'zilpaterol HCl' \
+             --quantity '10 kg'",
+            "supplier",
+            3,
+        ),
+        row(
+            "register-input --kind feed --name 'Premix C' --approval none --lot C-1 --substance '盐酸克仑特罗' \
+             --quantity '10 kg'",
+            "supplier",
+            3,
+        ),
         Row { ..row("apply {herd} --input {feed} --dose '100 kg'", "coop", 0) },
         Row { ..row("recall {feed} --level 1 --reason 'clenbuterol 1250 µg/kg'", "regulator", 0) },
         Row { ..row("recall {drug} --level 1 --reason 'counterfeit approval'", "regulator", 0) },

@@ -479,22 +479,22 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         "The supplier registers a pesticide with a 7-day pre-harvest interval",
         "经营部登记农药：安全间隔期7日",
     );
-    let mut omethoate = input_lot(
+    let mut chlorpyrifos = input_lot(
         InputKind::Pesticide,
-        "Omethoate 40% EC (氧乐果)",
-        "PD84121-3",
+        "Chlorpyrifos 40% EC (毒死蜱)",
+        "PD20080001",
         "Shenyang agrochemicals (沈阳农药)",
-        "P-OM-01",
-        &["omethoate"],
-        30,
+        "P-CP-01",
+        &["chlorpyrifos"],
+        21,
     )?;
-    omethoate.quantity = Quantity::new(5, Unit::L);
-    let high_tox = b.new_batch(
+    chlorpyrifos.quantity = Quantity::new(5, Unit::L);
+    let restricted = b.new_batch(
         &c.supplier,
         b.at(0, 34),
-        Event::InputLotRegistered(omethoate),
-        "The supplier registers a high-toxicity pesticide (sold by designated, real-name outlets only)",
-        "经营部登记高毒农药（定点经营、实名购买）",
+        Event::InputLotRegistered(chlorpyrifos),
+        "The supplier registers chlorpyrifos, a restricted-use pesticide (限制使用农药名录 2017)",
+        "经营部登记限制使用农药毒死蜱（《限制使用农药名录（2017版）》）",
     );
     let premix = input_lot(
         InputKind::FeedAdditive,
@@ -590,12 +590,12 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         "王兽医扫码为A栏注射氟苯尼考，休药期至第30天",
     );
     b.no(
-        Rule::HighToxicityPesticide,
+        Rule::BannedSubstance,
         &c.coop,
         b.at(3, 0),
-        applied(field, high_tox, Quantity::new(2, Unit::L), None, "aphids"),
-        "Spraying omethoate on cabbage is refused: high-toxicity pesticide on vegetables",
-        "在大白菜上喷施氧乐果被拒绝：蔬菜禁用高毒农药",
+        applied(field, restricted, Quantity::new(2, Unit::L), None, "aphids"),
+        "Spraying chlorpyrifos on cabbage is refused: not on vegetables since 2016-12-31 (农业部公告第2032号)",
+        "在大白菜上喷施毒死蜱被拒绝：自2016年12月31日起禁止在蔬菜上使用（农业部公告第2032号）",
     );
     b.ok(
         &c.coop,

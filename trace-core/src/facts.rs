@@ -701,6 +701,29 @@ pub enum Facts {
         /// The window: "4 hours" after a rapid test, "5 working days" otherwise.
         window: String,
     },
+    /// A pesticide on a class of crop its substance may not be used on (毒死蜱 on vegetables).
+    NotOnCrop {
+        /// The pesticide's name.
+        input: String,
+        /// The substance entry.
+        listed_as: String,
+        /// The crop class.
+        class: ProductClass,
+        /// The batch.
+        batch: BatchId,
+        /// Its label.
+        label: String,
+    },
+    /// A registry entry to remove that the version in force does not have.
+    UnknownRegistryEntry {
+        /// The name given.
+        name: String,
+    },
+    /// A second signature by the first signer: removing a registry entry needs two regulators.
+    CountersignedBySelf {
+        /// The record.
+        record: RecordId,
+    },
     /// A countersignature of a record this ledger does not countersign.
     NotCountersignable {
         /// The record named.
@@ -787,6 +810,15 @@ impl Facts {
             Facts::RetestNotAllowed { record, why: "rapid".into() },
             Facts::RetestTooLate { record, result: t, deadline: t.plus_days(7), window: "5 working days".into() },
             Facts::NotCountersignable { record },
+            Facts::NotOnCrop {
+                input: "Chlorpyrifos 40% EC".into(),
+                listed_as: "毒死蜱 chlorpyrifos (农业部公告第2032号)".into(),
+                class: ProductClass::Vegetable,
+                batch,
+                label: "Cabbage".into(),
+            },
+            Facts::UnknownRegistryEntry { name: "aspirin".into() },
+            Facts::CountersignedBySelf { record },
         ]
     }
 
@@ -863,6 +895,8 @@ impl Facts {
             QualitativeMismatch { .. } => Rule::InconsistentVerdict,
             NoBatches | EmptyNumber { .. } => Rule::Malformed,
             HoldingAmbiguous { .. } | HoldingNotHeld { .. } => Rule::NotHolder,
+            NotOnCrop { .. } => Rule::BannedSubstance,
+            UnknownRegistryEntry { .. } | CountersignedBySelf { .. } => Rule::InvalidState,
             BannedFindingNotReleased { .. }
             | RetestNotOfFailure { .. }
             | RetestNotAllowed { .. }
@@ -1098,10 +1132,21 @@ impl fmt::Display for Facts {
                 "a re-test of record {} ({result}) had to be applied for within {window}, by {deadline}",
                 &record.to_string()[..12]
             ),
+            NotOnCrop { input, listed_as, class, batch, label } => {
+                write!(f, "{input} ({listed_as}) may not be used on {class} crops such as {label} ({batch})")
+            }
+            UnknownRegistryEntry { name } => {
+                write!(f, "'{name}' is not an entry of the substance registry in force, nor added on this ledger")
+            }
+            CountersignedBySelf { record } => write!(
+                f,
+                "record {} needs a second regulator's signature: its author cannot countersign it",
+                &record.to_string()[..12]
+            ),
             NotCountersignable { record } => write!(
                 f,
                 "record {} cannot be countersigned: a regulator countersigns the disposal of goods in which a banned \
-                 substance was found",
+                 substance was found, or another regulator's removal from the substance registry (once)",
                 &record.to_string()[..12]
             ),
         }

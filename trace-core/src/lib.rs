@@ -38,6 +38,7 @@ mod parallel;
 mod payload;
 mod query;
 mod record;
+pub mod registry;
 pub mod rules;
 mod schema;
 mod shared;

@@ -184,10 +184,13 @@ impl Ledger {
             .collect()
     }
 
-    /// The banned-substance list in force.
-    pub fn banned_substances(&self) -> Result<Vec<String>, Error> {
-        let pairs = self.store().scan_prefix(schema::BANNED_PREFIX)?;
-        Ok(pairs.into_iter().map(|(k, _)| schema::banned_substance(&k)).collect())
+    /// The substance registry in force: the version adopted, names added on this ledger, entries removed.
+    pub fn registry_in_force(&self) -> Result<crate::rules::Adopted, Error> {
+        let key = schema::registry();
+        match self.store().get(&key)? {
+            None => Ok(crate::rules::Adopted::default()),
+            Some(v) => encoding::decode(&v).map_err(|e| schema::corrupt(&key, format!("registry state: {e}"))),
+        }
     }
 
     /// Whether the record is in the ledger (by id).

@@ -16,7 +16,7 @@
 //! | `v` | `v` ‖ vet-drug code | input lot id u64 |
 //! | `g` | `g` ‖ GTIN ‖ 0 ‖ lot | batch id u64 |
 //! | `x` | `x` ‖ target record id ‖ index | (empty): a correction of the target |
-//! | `S` | `S` ‖ substance | (empty): on the banned list |
+//! | `R` | `R` | the substance registry in force: version, local additions, removals |
 //! | `L` | `L` ‖ index u64 | (empty): a late entry (claimed time long before acceptance) |
 //! | `n` | `n` ‖ handle | the actor's public key (32 bytes) |
 //! | `r` | `r` ‖ inspection record id | (empty): the failed inspection has been re-tested |
@@ -103,15 +103,8 @@ pub(crate) fn corrections_prefix(target: &RecordId) -> Vec<u8> {
     cat(b'x', &[target.as_bytes()])
 }
 
-pub(crate) fn banned(substance: &str) -> Vec<u8> {
-    cat(b'S', &[substance.as_bytes()])
-}
-
-pub(crate) const BANNED_PREFIX: &[u8] = b"S";
-
-/// The substance a banned-list key names (lossy UTF-8, as a name is only compared and shown).
-pub(crate) fn banned_substance(key: &[u8]) -> String {
-    String::from_utf8_lossy(key.strip_prefix(BANNED_PREFIX).unwrap_or(key)).into_owned()
+pub(crate) fn registry() -> Vec<u8> {
+    b"R".to_vec()
 }
 
 pub(crate) fn handle(handle: &str) -> Vec<u8> {
@@ -235,8 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn banned_keys_and_late_ranges_round_trip() {
-        assert_eq!(banned_substance(&banned("clenbuterol")), "clenbuterol");
+    fn late_ranges_hold_exactly_their_entries() {
         let (from, to) = late_entries_from(5);
         assert!(from < late_entry(6) && late_entry(u64::MAX) < to);
         assert!(late_entry(4) < from);

@@ -210,6 +210,24 @@ pub struct BatchState {
     pub withdrawals: Vec<Withdrawal>,
     /// Holds, failed inspections and recalls on it or any ancestor.
     pub blocks: Vec<Block>,
+    /// Every input applied to it or an ancestor (with or without a withdrawal): what a transform's output classes
+    /// are checked against.
+    pub applied: Vec<Applied>,
+}
+
+/// An input applied to a batch or an ancestor.
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
+pub struct Applied {
+    /// The input lot.
+    pub lot: BatchId,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: InputKind,
+    /// Its name and active substances, as the registry matches them.
+    pub texts: Vec<String>,
+    /// When the application is judged to have happened.
+    pub time: Time,
 }
 
 /// The status shown to people, derived from the state.

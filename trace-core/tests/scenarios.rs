@@ -404,7 +404,7 @@ fn clenbuterol_found_by_a_lab_holds_the_batch_and_every_product_made_from_it() {
     // A pass that reports clenbuterol is a contradiction, not a pass.
     let r = f.refused(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol", 2_300, 0, Verdict::Pass));
     assert_eq!(r.rule, Rule::InconsistentVerdict);
-    assert!(r.facts.to_string().contains("banned substance 'clenbuterol'"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("banned substance '克仑特罗 clenbuterol (农业部公告第193号"), "{}", r.facts);
 
     // The lab finds 2.3 µg/kg in the remaining pigs (urine sample): everything from the herd is held.
     f.ok(&lab(), day(6), Farm::inspect_event(herd, "Clenbuterol (克伦特罗)", 2_300, 0, Verdict::Fail));
@@ -604,7 +604,7 @@ fn banned_substances_are_refused_and_regulators_can_extend_the_list() {
         Event::InputLotRegistered(feed("Lean-meat premix", &["Clenbuterol hydrochloride"])),
     );
     assert_eq!(r.rule, Rule::BannedSubstance);
-    assert!(r.facts.to_string().contains("banned substance 'clenbuterol'"), "{}", r.facts);
+    assert!(r.facts.to_string().contains("banned substance '克仑特罗 clenbuterol (农业部公告第193号"), "{}", r.facts);
     let r = f.refused(&supplier(), day(1), Event::InputLotRegistered(feed("瘦肉精预混料", &["盐酸莱克多巴胺"])));
     assert_eq!(r.rule, Rule::BannedSubstance, "Chinese names match too");
 
@@ -618,10 +618,13 @@ fn banned_substances_are_refused_and_regulators_can_extend_the_list() {
     });
     assert_eq!(f.refused(&coop(), day(3), change.clone()).rule, Rule::RoleNotPermitted);
     f.ok(&regulator(), day(3), change);
-    assert!(f.l().banned_substances().unwrap().contains(&"zilpaterol".to_owned()));
+    assert!(f.l().registry_in_force().unwrap().adds.contains(&"zilpaterol".to_owned()));
     let e = f.apply(&coop(), day(4), herd, zil, None).unwrap_err();
     assert_eq!(e.rule(), Some(Rule::BannedSubstance));
-    assert!(e.to_string().contains("Finisher premix Z contains zilpaterol, banned as 'zilpaterol'"), "{e}");
+    assert!(
+        e.to_string().contains("Finisher premix Z contains zilpaterol, banned as 'zilpaterol (added on this ledger)'"),
+        "{e}"
+    );
     let r = f.refused(&supplier(), day(4), Event::InputLotRegistered(feed("Premix Z2", &["zilpaterol HCl"])));
     assert_eq!(r.rule, Rule::BannedSubstance);
     // A lab result that finds it must fail.
@@ -631,15 +634,46 @@ fn banned_substances_are_refused_and_regulators_can_extend_the_list() {
     let empty =
         Event::RegistryAdopted(RegistryAdopted { adds: vec![" ".into()], ..rules::shipped_registry_adoption("x") });
     assert_eq!(f.refused(&regulator(), day(5), empty).rule, Rule::Malformed);
-    // A version this node does not ship is refused, and so is a removal until a second regulator can countersign.
+    // A version this node does not ship is refused.
     let unknown =
         Event::RegistryAdopted(RegistryAdopted { hash: ContentHash([0; 32]), ..rules::shipped_registry_adoption("x") });
     assert_eq!(f.refused(&regulator(), day(5), unknown).rule, Rule::InvalidState);
-    let removal = Event::RegistryAdopted(RegistryAdopted {
-        removes: vec!["clenbuterol".into()],
+    // One regulator cannot remove clenbuterol: the removal waits for a second regulator's countersignature.
+    let second = key(14);
+    f.t.ledger.append(admit(&authority(), &second, "District agriculture bureau", &[Role::Regulator], T0)).unwrap();
+    let unknown_entry = Event::RegistryAdopted(RegistryAdopted {
+        removes: vec!["aspirin".into()],
         ..rules::shipped_registry_adoption("x")
     });
-    assert_eq!(f.refused(&regulator(), day(5), removal).rule, Rule::NotEnforced);
+    assert_eq!(
+        f.refused(&regulator(), day(5), unknown_entry).facts,
+        Facts::UnknownRegistryEntry { name: "aspirin".into() }
+    );
+    let removal = f
+        .ok(
+            &regulator(),
+            day(5),
+            Event::RegistryAdopted(RegistryAdopted {
+                removes: vec!["克伦特罗".into()],
+                ..rules::shipped_registry_adoption("illustrative")
+            }),
+        )
+        .id;
+    let clen = |n: &str| Event::InputLotRegistered(feed(n, &["clenbuterol"]));
+    assert_eq!(f.refused(&supplier(), day(6), clen("Premix C1")).rule, Rule::BannedSubstance, "still banned");
+    let countersign = Event::Countersigned(Countersigned { target: removal, note: "agreed".into() });
+    assert_eq!(
+        f.refused(&regulator(), day(6), countersign.clone()).facts,
+        Facts::CountersignedBySelf { record: removal }
+    );
+    f.ok(&second, day(6), countersign);
+    assert_eq!(f.l().registry_in_force().unwrap().removed, ["clenbuterol"]);
+    f.ok(&supplier(), day(7), clen("Premix C2"));
+    // Its aliases and the 瘦肉精 group still match other names.
+    assert_eq!(
+        f.refused(&supplier(), day(7), Event::InputLotRegistered(feed("瘦肉精", &[]))).rule,
+        Rule::BannedSubstance
+    );
 }
 
 #[test]
@@ -1258,5 +1292,101 @@ mod time_and_blocks {
         // Nothing is left, and the page still says why it went: a finding is never quietly lifted.
         assert_eq!((f.batch(herd2).disposed, s.status), (q("10 head"), Status::OnHold));
         assert!(f.batch(herd2).holdings.is_empty());
+    }
+}
+
+/// Issue 16: the substance registry as officials and labs write it.
+mod registry {
+    use super::*;
+
+    fn refused_lot(f: &Farm, lot: InputLotRegistered) -> Refusal {
+        f.refused(&supplier(), day(1), Event::InputLotRegistered(lot))
+    }
+
+    #[test]
+    fn official_and_alias_spellings_name_only_lots_and_full_width_letters_are_caught() {
+        let f = Farm::new();
+        for (name, substances) in [
+            ("盐酸克仑特罗预混剂", vec!["盐酸克仑特罗"]),
+            ("Premix K", vec!["盐酸克伦特罗"]),
+            ("瘦肉精预混料", vec![]),
+            ("Premix F", vec!["ＣＬＥＮＢＵＴＥＲＯＬ"]),
+            ("Premix R", vec!["Ractopamine HCl"]),
+        ] {
+            let r = refused_lot(&f, feed(name, &substances));
+            assert_eq!(r.rule, Rule::BannedSubstance, "{name} {substances:?}");
+        }
+        // Word boundaries: a feed of semolina is not semicarbazide's SEM; amoxicillin is a lawful drug.
+        f.lot(day(1), feed("Semolina bran", &["semolina"]));
+        f.lot(day(1), vet_drug("Amoxicillin soluble powder", 7, false));
+    }
+
+    #[test]
+    fn nitrofuran_metabolites_are_the_banned_parents() {
+        let f = Farm::new();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        for marker in ["AOZ", "AMOZ", "AHD", "SEM"] {
+            let pass = Farm::inspect_event(herd, marker, 500, 0, Verdict::Pass);
+            let r = f.refused(&lab(), day(1), pass);
+            assert_eq!(r.rule, Rule::InconsistentVerdict, "a pass with {marker} detected");
+        }
+        // A fail on SEM at 0.5 µg/kg with a limit of 0 stands: it is nitrofurazone.
+        f.ok(&lab(), day(2), Farm::inspect_event(herd, "SEM (氨基脲)", 500, 0, Verdict::Fail));
+        assert_eq!(f.status(herd), Status::OnHold);
+    }
+
+    #[test]
+    fn banned_pesticides_crop_restrictions_and_dates() {
+        let f = Farm::new();
+        // Banned outright since 2007.
+        let r = refused_lot(&f, pesticide("Methamidophos 50% EC", "甲胺磷", 7, true));
+        assert!(r.facts.to_string().contains("农业部公告第322号"), "{}", r.facts);
+        // Chlorpyrifos: not on vegetables since 2016-12-31, lawful on rice.
+        let cp = f.lot(day(0), pesticide("Chlorpyrifos 40% EC", "毒死蜱", 21, false));
+        let cabbage = f.herd(&coop_b(), day(0), "Cabbage", ProductClass::Vegetable, "5 t");
+        let rice = f.herd(&coop_b(), day(0), "Paddy rice", ProductClass::Grain, "10 t");
+        let r = f.apply(&coop_b(), day(1), cabbage, cp, None).unwrap_err();
+        match r {
+            Error::Refused(r) => {
+                assert!(matches!(r.facts, Facts::NotOnCrop { class: ProductClass::Vegetable, .. }), "{:?}", r.facts)
+            }
+            e => panic!("{e}"),
+        }
+        f.apply(&coop_b(), day(1), rice, cp, None).unwrap();
+        // Omethoate was lawful on grain until 2026-06-01 (农业农村部公告第736号), and is banned from then.
+        let om = f.lot(day(0), pesticide("Omethoate 40% EC (氧乐果)", "omethoate", 30, true));
+        let maize = f.herd(&coop_b(), day(0), "Maize", ProductClass::Grain, "20 t");
+        f.apply(&coop_b(), day(2), maize, om, None).unwrap();
+        let june = Time::parse_human("2026-06-02").unwrap().0;
+        let r = f.apply(&coop_b(), june, maize, om, None).unwrap_err();
+        assert_eq!(r.rule(), Some(Rule::BannedSubstance));
+        assert!(r.to_string().contains("农业农村部公告第736号"), "{r}");
+        let r = f.refused(&supplier(), june, Event::InputLotRegistered(pesticide("Omethoate", "氧乐果", 30, true)));
+        assert_eq!(r.rule, Rule::BannedSubstance);
+    }
+
+    #[test]
+    fn a_grain_field_sprayed_with_omethoate_is_not_harvested_as_a_vegetable() {
+        let f = Farm::new();
+        let om = f.lot(day(0), pesticide("Omethoate 40% EC (氧乐果)", "omethoate", 1, true));
+        let field = f.herd(&coop_b(), day(0), "Field 7", ProductClass::Grain, "10 t");
+        f.apply(&coop_b(), day(1), field, om, None).unwrap();
+        let as_veg = Farm::transform_event(
+            Process::Harvest,
+            &[(field, "10 t")],
+            &[("Green soybeans", ProductClass::Vegetable, "9 t")],
+        );
+        assert_eq!(f.refused(&coop_b(), day(5), as_veg).rule, Rule::HighToxicityPesticide);
+        let as_grain =
+            Farm::transform_event(Process::Harvest, &[(field, "10 t")], &[("Maize", ProductClass::Grain, "9 t")]);
+        let out = f.ok(&coop_b(), day(5), as_grain).created[0];
+        // Milling the maize into a "vegetable" is refused the same way: every applied input travels with the goods.
+        assert_eq!(f.batch(out).applied.len(), 1);
+        let milled = Farm::transform_event(
+            Process::Other,
+            &[(out, "1 t")],
+            &[("Sweet corn kernels", ProductClass::Vegetable, "1 t")],
+        );
+        assert_eq!(f.refused(&coop_b(), day(6), milled).rule, Rule::HighToxicityPesticide);
     }
 }

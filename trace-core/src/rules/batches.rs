@@ -32,6 +32,7 @@ impl Ctx<'_, '_> {
             disposed: zero,
             withdrawals: Vec::new(),
             blocks: Vec::new(),
+            applied: Vec::new(),
         })
     }
 
@@ -70,8 +71,14 @@ impl Ctx<'_, '_> {
     }
 
     pub(super) fn input_lot_registered(&mut self, e: &InputLotRegistered) -> Result<BatchId, Error> {
-        if let Some((s, b)) = self.first_banned(&e.active_substances)? {
-            return refuse(Facts::BannedSubstance { product: e.name.clone(), substance: s.to_owned(), listed_as: b });
+        let texts: Vec<&str> =
+            std::iter::once(e.name.as_str()).chain(e.active_substances.iter().map(String::as_str)).collect();
+        if let Some(h) = self.banned_in_lot(e.kind, &texts, self.judged_at())? {
+            return refuse(Facts::BannedSubstance {
+                product: e.name.clone(),
+                substance: h.text,
+                listed_as: h.listed_as,
+            });
         }
         if e.kind == InputKind::Pesticide && e.prescription_only {
             return refuse(Facts::PrescriptionOnlyPesticide);
@@ -103,6 +110,7 @@ impl Ctx<'_, '_> {
         };
         let mut withdrawals: Vec<Withdrawal> = Vec::new();
         let mut blocks: Vec<Block> = Vec::new();
+        let mut applied: Vec<Applied> = Vec::new();
         for (b, i) in inputs.iter_mut().zip(&e.inputs) {
             self.ensure_unblocked_then(b, what)?;
             self.ensure_withdrawal_over(b, what)?;
@@ -123,6 +131,11 @@ impl Ctx<'_, '_> {
                     blocks.push(x.clone());
                 }
             }
+            for x in &b.applied {
+                if !applied.contains(x) {
+                    applied.push(x.clone());
+                }
+            }
         }
         let mut created = Vec::with_capacity(e.outputs.len());
         for (n, o) in e.outputs.iter().enumerate() {
@@ -139,6 +152,15 @@ impl Ctx<'_, '_> {
             };
             let output = u32::try_from(n).unwrap_or(u32::MAX);
             let mut out = self.new_batch(output, kind, o.quantity)?;
+            // A field sprayed as grain is not harvested as a vegetable: each output's class is checked against
+            // every pesticide applied to its ancestors, when it was applied.
+            for x in applied.iter().filter(|x| x.kind == InputKind::Pesticide) {
+                let texts: Vec<&str> = x.texts.iter().map(String::as_str).collect();
+                if let Some(f) = self.crop_restriction(&x.name, &texts, o.class, x.time, (out.id, o.product.clone()))? {
+                    return refuse(f);
+                }
+            }
+            out.applied = applied.clone();
             out.withdrawals = withdrawals.clone();
             out.blocks = blocks.clone();
             for b in inputs.iter() {

@@ -24,7 +24,7 @@ impl Ctx<'_, '_> {
             }
         }
         let over_limit = matches!((value, e.limit_milli), (Some(v), Some(l)) if v > l);
-        let banned = self.first_banned(std::slice::from_ref(&e.analyte))?.map(|(_, name)| name);
+        let banned = self.banned_analyte(&e.analyte, self.time)?;
         let banned_found = banned.is_some() && e.result.detected();
         if e.verdict == Verdict::Pass && banned_found {
             let name = banned.unwrap_or_default();
@@ -112,16 +112,24 @@ impl Ctx<'_, '_> {
             });
         }
         let Some(index) = self.ov.record_index(&e.target)? else { return refused() };
-        let Event::Disposed(d) = self.entry_event(index)? else {
-            // Countersigning a registry adoption is issue 16's.
+        let key = schema::countersigned(&e.target);
+        if self.ov.get(&key)?.is_some() {
+            return refused();
+        }
+        let target = self.entry(index)?;
+        if let Event::RegistryAdopted(r) = &target.record.body().event {
+            if r.removes.is_empty() {
+                return refused();
+            }
+            self.registry_removal_countersigned(&target.record.body().author, r)?;
+            self.ov.put(key, schema::u64_value(self.index));
+            return Ok(());
+        }
+        let Event::Disposed(d) = &target.record.body().event else {
             return refused();
         };
         let Some(b) = self.ov.batch(d.batch)? else { return refused() };
         if !b.blocks.iter().any(|x| x.kind == BlockKind::BannedSubstanceFound) {
-            return refused();
-        }
-        let key = schema::countersigned(&e.target);
-        if self.ov.get(&key)?.is_some() {
             return refused();
         }
         self.ov.put(key, schema::u64_value(self.index));

@@ -46,10 +46,7 @@ pub use limits::check_limits;
 pub use pending::not_enforced;
 use roles::RECEIVER_ROLES;
 pub use roles::permitted_roles;
-pub use substances::{
-    SHIPPED_BANNED_LIST, SHIPPED_HIGH_TOXICITY, SHIPPED_SUBSTANCES_VERSION, normalize, shipped_banned_substances,
-    shipped_registry_adoption, shipped_substances_hash,
-};
+pub use substances::{Adopted, normalize, shipped_registry_adoption};
 pub use time::{LATE_ENTRY_MS, MAX_FUTURE_SKEW_MS, TREATMENT_GRACE_MS, is_late, treatment_start};
 
 fn refuse<T>(facts: Facts) -> Result<T, Error> {

@@ -33,7 +33,6 @@ pub fn not_enforced(event: &Event) -> Option<(String, u32)> {
         Event::Sold(e) if matches!(e.buyer, Some(Party::Member(_))) => field("buyer", 19),
         Event::Recalled(e) if e.drill => field("drill", 19),
         Event::RegistryAdopted(e) if e.registry != RegistryKind::Substances => field("registry", 16),
-        Event::RegistryAdopted(e) if !e.removes.is_empty() => field("removes", 16),
         _ => None,
     }
 }

@@ -1,98 +1,233 @@
-//! Banned substances: the ledger's list (changed only by `RegistryAdopted` records) and matching against it;
-//! the shipped list of highly toxic pesticides.
+//! Banned and restricted substances: the registry a ledger adopted (`crate::registry`), changed only by
+//! `RegistryAdopted` records, and what it forbids.
 //!
 //! Invariants kept here:
-//! - the list takes effect only through a `RegistryAdopted` record naming a version and hash this node ships,
-//!   so an audit knows which list judged each record; local additions need one regulator, and removals are
-//!   refused until a second regulator can countersign (issue 16);
-//! - a lot whose active substances match the list is never registered, and a listed lot is never applied;
-//! - a pesticide lot is highly toxic when an active substance matches the shipped list, never by the
-//!   supplier's say;
-//! - matching is on normalised names (trimmed, lower-cased), a listed name inside a longer one matching.
+//! - the registry takes effect only through a `RegistryAdopted` record naming a version and hash this node ships,
+//!   so an audit knows which version judged each record; each record is judged under the version in force at its
+//!   acceptance, with the entries its regulators added and without those two regulators removed (a removal takes
+//!   effect when a second regulator countersigns it);
+//! - a lot whose name or active substances match an entry banned in food animals (or, for a pesticide, a banned
+//!   pesticide) is never registered nor applied from the entry's date; a name added on the ledger is banned for
+//!   every kind;
+//! - a pesticide is not applied to a class of crop its substances may not be used on, and no transform makes an
+//!   output of such a class from goods it was applied to (classes cannot be laundered through a harvest);
+//! - toxicity and crop restrictions come from the registry, never from a supplier's say;
+//! - dates are judged at the later of the claimed time and the acceptance less 15 minutes, so back-dating cannot
+//!   reach before a ban.
 
 use super::*;
+use crate::registry::{Entry, Measure, Registry, SHIPPED_REGISTRY_VERSION, SubstanceKind};
 use crate::shared::ContentHash;
+use crate::values::ProductClass;
 
-/// The shipped banned-substance list, one name per line; `#` starts a comment.
-pub const SHIPPED_BANNED_LIST: &str = include_str!("../../data/banned-substances.txt");
-
-/// The version name of [`SHIPPED_BANNED_LIST`] in `RegistryAdopted` records.
-pub const SHIPPED_SUBSTANCES_VERSION: &str = "trace-substances-1";
-
-/// The shipped list of highly toxic pesticides (《农药管理条例》 article 34, 农业部公告第199号).
-pub const SHIPPED_HIGH_TOXICITY: &str = include_str!("../../data/high-toxicity-pesticides.txt");
-
-fn names(list: &str) -> Vec<String> {
-    list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+/// The registry a ledger adopted, with its local changes: the state under `schema::registry()`.
+#[derive(Clone, PartialEq, Eq, Debug, Default, bincode::Encode, bincode::Decode)]
+pub struct Adopted {
+    /// The version in force.
+    pub version: String,
+    /// Names added on this ledger: banned for every kind.
+    pub adds: Vec<String>,
+    /// Entry ids removed (each by two regulators).
+    pub removed: Vec<String>,
 }
 
-/// The shipped banned-substance names.
-pub fn shipped_banned_substances() -> Vec<String> {
-    names(SHIPPED_BANNED_LIST)
-}
-
-/// SHA-256 of the shipped banned-substance list, as `RegistryAdopted` names it.
-pub fn shipped_substances_hash() -> ContentHash {
-    ContentHash::of(SHIPPED_BANNED_LIST.as_bytes())
-}
-
-/// The record that adopts the shipped banned-substance list, as a new ledger's genesis does.
+/// The record that adopts the shipped registry, as a new ledger's genesis does.
 pub fn shipped_registry_adoption(reason: &str) -> RegistryAdopted {
     RegistryAdopted {
         registry: RegistryKind::Substances,
-        version: SHIPPED_SUBSTANCES_VERSION.into(),
-        hash: shipped_substances_hash(),
+        version: SHIPPED_REGISTRY_VERSION.into(),
+        hash: Registry::shipped_hash(),
         adds: Vec::new(),
         removes: Vec::new(),
         reason: reason.into(),
     }
 }
 
-/// The first of `substances` that matches an entry of `list`, with that entry.
-fn first_match<'s>(list: &[String], substances: &'s [String]) -> Option<(&'s str, String)> {
-    substances.iter().find_map(|s| {
-        let normalized = normalize(s);
-        list.iter().find(|name| normalized.contains(name.as_str())).map(|name| (s.as_str(), name.clone()))
-    })
+/// The hash a shipped registry version has, if this node ships it.
+fn shipped(version: &str) -> Option<ContentHash> {
+    (version == SHIPPED_REGISTRY_VERSION).then(Registry::shipped_hash)
 }
 
-/// The first of `substances` that is a highly toxic pesticide, with the list entry it matches.
-pub(super) fn first_high_toxicity(substances: &[String]) -> Option<(&str, String)> {
-    static LIST: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let list = LIST.get_or_init(|| names(SHIPPED_HIGH_TOXICITY).iter().map(|n| normalize(n)).collect());
-    first_match(list, substances)
-}
-
-/// Lower-cases and trims a substance name for matching.
+/// Lower-cases and trims a name; what local additions are stored as.
 pub fn normalize(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// What a name matched, for facts: the entry's names and its source.
+fn listed_as(e: &Entry, source: &str) -> String {
+    let title = Registry::shipped().source(source).map(|s| s.title.as_str()).unwrap_or(source);
+    format!("{} ({title})", e.display())
+}
+
+/// A hit: the text that matched, and what it matched as.
+pub(super) struct Hit {
+    /// The text of the record that matched.
+    pub text: String,
+    /// The entry and source, for facts.
+    pub listed_as: String,
+}
+
 impl Ctx<'_, '_> {
+    pub(super) fn adopted(&self) -> Result<Adopted, Error> {
+        let key = schema::registry();
+        match self.ov.get(&key)? {
+            None => Ok(Adopted::default()),
+            Some(v) => crate::encoding::decode(&v).map_err(|e| schema::corrupt(&key, format!("registry state: {e}"))),
+        }
+    }
+
+    fn put_adopted(&mut self, a: &Adopted) {
+        self.ov.put(schema::registry(), crate::encoding::encode(a));
+    }
+
     pub(super) fn registry_adopted(&mut self, e: &RegistryAdopted) -> Result<(), Error> {
-        // `not_enforced` refused other registries and removals.
-        if e.version != SHIPPED_SUBSTANCES_VERSION || e.hash != shipped_substances_hash() {
+        // `not_enforced` refused other registries.
+        if shipped(&e.version) != Some(e.hash) {
             return refuse(Facts::UnknownRegistry { registry: e.registry, version: e.version.clone(), hash: e.hash });
         }
-        for s in shipped_banned_substances().iter().chain(&e.adds) {
-            self.ov.mark(schema::banned(&normalize(s)));
+        let mut a = self.adopted()?;
+        a.version.clone_from(&e.version);
+        for s in &e.adds {
+            let n = normalize(s);
+            if !a.adds.contains(&n) {
+                a.adds.push(n);
+            }
         }
+        // Removals wait for a second regulator's countersignature; here they must name something.
+        for r in &e.removes {
+            if self.registry_entry_id(&a, r).is_none() {
+                return refuse(Facts::UnknownRegistryEntry { name: r.clone() });
+            }
+        }
+        self.put_adopted(&a);
         Ok(())
     }
 
-    /// The first of `substances` that matches an entry of the banned list, with that entry. Reads the list
-    /// once for all of them.
-    pub(super) fn first_banned<'s>(&self, substances: &'s [String]) -> Result<Option<(&'s str, String)>, Error> {
-        if substances.is_empty() {
-            return Ok(None);
+    /// The id of the entry (or the local addition) `name` names.
+    fn registry_entry_id(&self, a: &Adopted, name: &str) -> Option<String> {
+        let n = normalize(name);
+        if a.adds.contains(&n) {
+            return Some(n);
         }
-        let list: Vec<String> = self
-            .ov
-            .scan_prefix(schema::BANNED_PREFIX)?
+        let r = Registry::shipped();
+        r.entries
+            .iter()
+            .find(|e| e.id == n || e.zh.iter().chain(&e.en).any(|x| normalize(x) == n))
+            .map(|e| e.id.clone())
+    }
+
+    /// A second regulator's countersignature of a `RegistryAdopted` with removals: they take effect now.
+    pub(super) fn registry_removal_countersigned(
+        &mut self,
+        first: &PublicKey,
+        e: &RegistryAdopted,
+    ) -> Result<(), Error> {
+        if self.is_me(first) {
+            return refuse(Facts::CountersignedBySelf { record: self.record_target() });
+        }
+        let mut a = self.adopted()?;
+        for r in &e.removes {
+            match self.registry_entry_id(&a, r) {
+                Some(id) => {
+                    a.adds.retain(|x| x != &id);
+                    if !a.removed.contains(&id) {
+                        a.removed.push(id);
+                    }
+                }
+                None => return refuse(Facts::UnknownRegistryEntry { name: r.clone() }),
+            }
+        }
+        self.put_adopted(&a);
+        Ok(())
+    }
+
+    fn record_target(&self) -> RecordId {
+        match self.body_event() {
+            Event::Countersigned(c) => c.target,
+            _ => self.id,
+        }
+    }
+
+    /// The time dates are judged at: the claim, but never before the acceptance less 15 minutes.
+    pub(super) fn judged_at(&self) -> Time {
+        self.time.max(Time(self.accepted.0.saturating_sub(TREATMENT_GRACE_MS)))
+    }
+
+    /// The first of `texts` (a lot's name and substances) that names a substance a lot of `kind` may not contain
+    /// at `at`.
+    pub(super) fn banned_in_lot(&self, kind: InputKind, texts: &[&str], at: Time) -> Result<Option<Hit>, Error> {
+        let a = self.adopted()?;
+        let r = Registry::shipped();
+        for t in texts {
+            if let Some(n) = a.adds.iter().find(|n| normalize(t).contains(n.as_str())) {
+                return Ok(Some(Hit { text: (*t).to_owned(), listed_as: format!("{n} (added on this ledger)") }));
+            }
+            for m in r.matches(t, &a.removed) {
+                let banned = |x: &Measure| match x {
+                    Measure::BannedInFoodAnimals => kind != InputKind::Pesticide,
+                    Measure::BannedPesticide => kind == InputKind::Pesticide,
+                    _ => false,
+                };
+                if let Some(rule) = m.entry.rule_at(at, banned) {
+                    return Ok(Some(Hit { text: (*t).to_owned(), listed_as: listed_as(m.entry, &rule.source) }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether `analyte` names a substance whose residue fails an inspection at any level: banned in food animals
+    /// or a banned pesticide (or added on this ledger), in force at `at`. Marker metabolites count.
+    pub(super) fn banned_analyte(&self, analyte: &str, at: Time) -> Result<Option<String>, Error> {
+        let a = self.adopted()?;
+        if let Some(n) = a.adds.iter().find(|n| normalize(analyte).contains(n.as_str())) {
+            return Ok(Some(n.clone()));
+        }
+        let banned = |x: &Measure| matches!(x, Measure::BannedInFoodAnimals | Measure::BannedPesticide);
+        Ok(Registry::shipped()
+            .matches(analyte, &a.removed)
             .into_iter()
-            .map(|(k, _)| schema::banned_substance(&k))
-            .filter(|name| !name.is_empty())
-            .collect();
-        Ok(first_match(&list, substances))
+            .find_map(|m| m.entry.rule_at(at, banned).map(|rule| listed_as(m.entry, &rule.source))))
+    }
+
+    /// The first refusal for a pesticide with `texts` (name and substances) on a batch of `class`: a highly toxic
+    /// one where 农药管理条例 art. 34 forbids it, or a crop restriction.
+    pub(super) fn crop_restriction(
+        &self,
+        input: &str,
+        texts: &[&str],
+        class: ProductClass,
+        at: Time,
+        (batch, label): (BatchId, String),
+    ) -> Result<Option<Facts>, Error> {
+        let a = self.adopted()?;
+        for t in texts {
+            for m in Registry::shipped().matches(t, &a.removed) {
+                if m.entry.kind != SubstanceKind::Pesticide {
+                    continue;
+                }
+                let on = |x: &Measure| matches!(x, Measure::NotOnCrops { crops } if crops.contains(&class));
+                // 农药管理条例 art. 34 (a highly toxic pesticide in vegetable, fruit, tea, fungus or herb production)
+                // is named as such; any other crop restriction by its announcement.
+                let art34 = m.entry.rules.iter().any(|r| {
+                    r.source == "pesticide-regulation-34"
+                        && on(&r.measure)
+                        && crate::registry::date_start(&r.from).is_some_and(|f| f <= at)
+                });
+                if m.entry.toxicity.is_some() && art34 {
+                    return Ok(Some(Facts::HighToxicityPesticide { input: input.to_owned(), class, batch, label }));
+                }
+                if let Some(rule) = m.entry.rule_at(at, on) {
+                    return Ok(Some(Facts::NotOnCrop {
+                        input: input.to_owned(),
+                        listed_as: listed_as(m.entry, &rule.source),
+                        class,
+                        batch,
+                        label,
+                    }));
+                }
+            }
+        }
+        Ok(None)
     }
 }

@@ -63,18 +63,16 @@ impl Ctx<'_, '_> {
             });
         }
         self.ensure_unblocked_then(&lot, Action::Applied)?;
-        if let Some((s, name)) = self.first_banned(&info.active_substances)? {
-            return refuse(Facts::BannedInput { input: info.name.clone(), substance: s.to_owned(), listed_as: name });
+        let texts: Vec<&str> =
+            std::iter::once(info.name.as_str()).chain(info.active_substances.iter().map(String::as_str)).collect();
+        let at = self.judged_at();
+        if let Some(h) = self.banned_in_lot(info.kind, &texts, at)? {
+            return refuse(Facts::BannedInput { input: info.name.clone(), substance: h.text, listed_as: h.listed_as });
         }
-        let high_toxicity =
-            info.kind == InputKind::Pesticide && substances::first_high_toxicity(&info.active_substances).is_some();
-        if high_toxicity && class.forbids_high_toxicity() {
-            return refuse(Facts::HighToxicityPesticide {
-                input: info.name.clone(),
-                class,
-                batch: b.id,
-                label: b.name(),
-            });
+        if info.kind == InputKind::Pesticide {
+            if let Some(f) = self.crop_restriction(&info.name, &texts, class, at, (b.id, b.name()))? {
+                return refuse(f);
+            }
         }
         // A non-vet cites a vet's `Prescribed` record; `not_enforced` refuses that citation until issue 17
         // builds its rules, so until then a prescription-only drug is given by a vet.
@@ -109,6 +107,16 @@ impl Ctx<'_, '_> {
             };
             self.late_treatment(b, &mut w)?;
             b.withdrawals.push(w);
+        }
+        let applied = Applied {
+            lot: lot.id,
+            name: info.name.clone(),
+            kind: info.kind,
+            texts: texts.iter().map(|t| (*t).to_owned()).collect(),
+            time: at,
+        };
+        if !b.applied.contains(&applied) {
+            b.applied.push(applied);
         }
         self.link(lot.id, b.id);
         self.ov.mark(schema::applied(lot.id, b.id));
