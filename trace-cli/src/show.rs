@@ -67,7 +67,7 @@ pub(crate) fn print_summary(sm: &Summary, status: Status, history: &[EntryView])
         } else {
             output::warn(&format!("withdrawal {} days, until {}", i.withdrawal_days, date(i.withdrawal_ends)))
         };
-        let late = if i.late { " (recorded late)" } else { "" };
+        let late = if i.late { " (entered late)" } else { "" };
         format!("{} ({}) {} by {} on {}{late} — {w}", i.name, i.kind, i.dose, i.by, date(i.applied))
     });
     section("inspections", &sm.inspections, |i| {

@@ -11,7 +11,7 @@ use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::shared::ContentHash;
 use crate::state::BlockKind;
-use crate::values::{Gtin, Handle, Lot, ProductClass, Quantity, Role, Time, VetDrugCode};
+use crate::values::{Gtin, Handle, InputKind, Lot, ProductClass, Quantity, Role, Time, VetDrugCode};
 
 /// What a blocked or withdrawn batch cannot be: the step the refused record would have taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -714,6 +714,20 @@ pub enum Facts {
         /// Its label.
         label: String,
     },
+    /// An input of a kind that does not go on this class of goods: a vet drug or feed on anything but live animals,
+    /// a pesticide or fertiliser on anything but a crop.
+    InputNotForClass {
+        /// The input's name.
+        input: String,
+        /// Its kind.
+        kind: InputKind,
+        /// The batch's class.
+        class: ProductClass,
+        /// The batch.
+        batch: BatchId,
+        /// Its label.
+        label: String,
+    },
     /// A registry entry to remove that the version in force does not have.
     UnknownRegistryEntry {
         /// The name given.
@@ -818,6 +832,13 @@ impl Facts {
                 label: "Cabbage".into(),
             },
             Facts::UnknownRegistryEntry { name: "aspirin".into() },
+            Facts::InputNotForClass {
+                input: "Florfenicol injection".into(),
+                kind: InputKind::VetDrug,
+                class: ProductClass::Meat,
+                batch,
+                label: "Pork loin".into(),
+            },
             Facts::CountersignedBySelf { record },
         ]
     }
@@ -896,7 +917,7 @@ impl Facts {
             NoBatches | EmptyNumber { .. } => Rule::Malformed,
             HoldingAmbiguous { .. } | HoldingNotHeld { .. } => Rule::NotHolder,
             NotOnCrop { .. } => Rule::BannedSubstance,
-            UnknownRegistryEntry { .. } | CountersignedBySelf { .. } => Rule::InvalidState,
+            UnknownRegistryEntry { .. } | CountersignedBySelf { .. } | InputNotForClass { .. } => Rule::InvalidState,
             BannedFindingNotReleased { .. }
             | RetestNotOfFailure { .. }
             | RetestNotAllowed { .. }
@@ -1133,7 +1154,14 @@ impl fmt::Display for Facts {
                 &record.to_string()[..12]
             ),
             NotOnCrop { input, listed_as, class, batch, label } => {
-                write!(f, "{input} ({listed_as}) may not be used on {class} crops such as {label} ({batch})")
+                write!(f, "{input} may not be used on {class} crops such as {label} ({batch}): {listed_as}")
+            }
+            InputNotForClass { input, kind, class, batch, label } => {
+                let goes = match kind {
+                    InputKind::Pesticide | InputKind::Fertilizer => "crops",
+                    _ => "live animals",
+                };
+                write!(f, "{input} is a {kind}, for {goes}; {label} ({batch}) is {class}")
             }
             UnknownRegistryEntry { name } => {
                 write!(f, "'{name}' is not an entry of the substance registry in force, nor added on this ledger")

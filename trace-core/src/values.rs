@@ -461,6 +461,22 @@ named_enum!(
     }
 );
 
+impl InputKind {
+    /// Whether an input of this kind goes on goods of `class`: vet drugs and feed on live animals, pesticides and
+    /// fertilisers on crops.
+    pub fn goes_on(self, class: ProductClass) -> bool {
+        use ProductClass::*;
+        match self {
+            InputKind::VetDrug | InputKind::Feed | InputKind::FeedAdditive => {
+                matches!(class, Livestock | Poultry | Aquatic)
+            }
+            InputKind::Pesticide | InputKind::Fertilizer => {
+                matches!(class, Grain | Vegetable | Fruit | Tea | Herb | Mushroom)
+            }
+        }
+    }
+}
+
 impl ProductClass {
     /// Crops on which highly toxic pesticides are forbidden: 《农药管理条例》 (2017) article 34 names vegetables,
     /// melons and fruit, tea, fungi and Chinese herbal medicine.

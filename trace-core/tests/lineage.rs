@@ -67,10 +67,10 @@ impl Dag {
         };
         for i in 0..roots {
             let t = d.tick();
-            // Every other root is grain in tonnes, so transforms mix units and take amounts finer than a
+            // Every root is a crop (fertiliser goes on crops); every other one counted in tonnes, so transforms mix units and take amounts finer than a
             // batch's own unit (900 g of a batch counted in t).
             let id = if i % 2 == 0 {
-                d.push(register(&coop(), t, &format!("herd {i}"), ProductClass::Livestock, "1000 head"))
+                d.push(register(&coop(), t, &format!("seedlings {i}"), ProductClass::Grain, "1000 head"))
             } else {
                 d.push(register(&coop(), t, &format!("rice {i}"), ProductClass::Grain, "50 t"))
             };
@@ -85,8 +85,8 @@ impl Dag {
         for i in 0..lots {
             let t = d.tick();
             let lot = InputLotRegistered {
-                kind: InputKind::Feed,
-                name: format!("feed {i}"),
+                kind: InputKind::Fertilizer,
+                name: format!("fertiliser {i}"),
                 approval_number: "A".into(),
                 manufacturer: "M".into(),
                 lot: "L1".parse().unwrap(),
@@ -127,7 +127,7 @@ impl Dag {
                         outputs: (0..*outputs)
                             .map(|n| TransformOutput {
                                 product: format!("mix {n}"),
-                                class: if n % 2 == 0 { ProductClass::Livestock } else { ProductClass::Grain },
+                                class: ProductClass::Grain,
                                 quantity: if n % 2 == 0 { "1000 head" } else { "50 t" }.parse().unwrap(),
                                 gtin: None,
                                 lot: None,

@@ -1390,3 +1390,23 @@ mod registry {
         assert_eq!(f.refused(&coop_b(), day(6), milled).rule, Rule::HighToxicityPesticide);
     }
 }
+
+/// Issue 17 (part): an input goes on what it is for.
+#[test]
+fn vet_drugs_go_on_animals_and_pesticides_on_crops() {
+    let f = Farm::new();
+    let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+    let pork = f.transform(&coop(), day(1), Process::Slaughter, &[(herd, "2 head")], &[("Pork", MEAT, "160 kg")])[0];
+    let drug = f.lot(day(0), vet_drug("Florfenicol injection", 28, false));
+    let spray = f.lot(day(0), pesticide("Emamectin benzoate 5% WDG", "emamectin benzoate", 7, false));
+    let cabbage = f.herd(&coop(), day(0), "Cabbage", ProductClass::Vegetable, "1 t");
+    for (batch, lot) in [(pork, drug), (cabbage, drug), (herd, spray)] {
+        let r = f.apply(&coop(), day(2), batch, lot, None).unwrap_err();
+        match r {
+            Error::Refused(r) => assert!(matches!(r.facts, Facts::InputNotForClass { .. }), "{:?}", r.facts),
+            e => panic!("{e}"),
+        }
+    }
+    f.apply(&coop(), day(2), cabbage, spray, None).unwrap();
+    f.apply(&vet(), day(2), herd, drug, None).unwrap();
+}

@@ -199,7 +199,7 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
                 esc(&i.name),
                 i.kind,
                 date(i.applied),
-                if i.late { " <span class=\"wait\">补录 recorded late</span>" } else { "" },
+                if i.late { " · 补录 <span lang=\"en\">entered later</span>" } else { "" },
                 i.dose,
                 esc(&i.by)
             );

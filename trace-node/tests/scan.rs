@@ -199,7 +199,7 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
     assert_eq!((v["inputs"][0]["late"].as_bool(), v["inputs"][0]["binds"].as_bool()), (Some(true), Some(true)));
     assert!(ends.0 > Time::now().0 + 27 * DAY, "28 days from entry, not from the claim: {ends}");
     let (_, body, _) = send(w.app(), get(&format!("/b/{batch}"), "text/html")).await;
-    assert!(String::from_utf8(body).unwrap().contains("补录 recorded late"));
+    assert!(String::from_utf8(body).unwrap().contains("补录 <span lang=\"en\">entered later</span>"));
     let size = w.size();
     assert!(w.node.scans.get(&w.node.ledger, batch, size, Time::now()).is_some());
     assert!(

@@ -4,6 +4,8 @@
 //! - an input is applied only to a produce batch, by its holder or a vet, to one holding (the author's, the one
 //!   named, or the only one), from a lot that exists, was not blocked when applied, was registered before the
 //!   application and has not expired; a lot blocked after the application passes its blocks to the batch;
+//! - vet drugs, feed and feed additives go on live animals (livestock, poultry, aquatic), pesticides and
+//!   fertilisers on crops: never a vet drug on pork at a stall, nor a pesticide on pigs;
 //! - a prescription-only drug is applied by a vet (the `Prescribed` record a non-vet would cite comes with
 //!   issue 17);
 //! - a pesticide whose substances are highly toxic is never applied to a class that forbids it;
@@ -54,6 +56,15 @@ impl Ctx<'_, '_> {
         let BatchKind::Input(info) = &lot.kind else {
             return refuse(Facts::NotAnInputLot { batch: e.input });
         };
+        if !info.kind.goes_on(class) {
+            return refuse(Facts::InputNotForClass {
+                input: info.name.clone(),
+                kind: info.kind,
+                class,
+                batch: b.id,
+                label: b.name(),
+            });
+        }
         if self.time < lot.created_at {
             return refuse(Facts::AppliedBeforeRegistered {
                 input: info.name.clone(),
