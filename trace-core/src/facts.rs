@@ -687,7 +687,7 @@ pub enum Facts {
     RetestNotAllowed {
         /// The first inspection.
         record: RecordId,
-        /// Why: "rapid", "same-lab" or "twice".
+        /// Why: "rapid", "same-lab", "other-analyte" or "twice".
         why: String,
     },
     /// A re-test after the window the law gives for applying for one.
@@ -1144,13 +1144,14 @@ impl fmt::Display for Facts {
                 let why = match why.as_str() {
                     "rapid" => "a re-test is not made by a rapid method",
                     "same-lab" => "a re-test is made by another lab than the first",
+                    "other-analyte" => "a re-test measures what the first test found",
                     _ => "a result is re-tested once",
                 };
                 write!(f, "{why} (first test: record {})", &record.to_string()[..12])
             }
             RetestTooLate { record, result, deadline, window } => write!(
                 f,
-                "a re-test of record {} ({result}) had to be applied for within {window}, by {deadline}",
+                "a re-test of record {} ({result}) had to be applied for within {window} and reported by {deadline}",
                 &record.to_string()[..12]
             ),
             NotOnCrop { input, listed_as, class, batch, label } => {
@@ -1168,7 +1169,8 @@ impl fmt::Display for Facts {
             }
             CountersignedBySelf { record } => write!(
                 f,
-                "record {} needs a second regulator's signature: its author cannot countersign it",
+                "record {} needs a second regulator's signature: not its author's, nor a regulator its author admitted, \
+                 nor one admitted after it",
                 &record.to_string()[..12]
             ),
             NotCountersignable { record } => write!(

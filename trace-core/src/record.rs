@@ -178,7 +178,7 @@ impl LogEntry {
     /// (补录), marked as such wherever it is shown in claimed-time order.
     pub fn is_late(&self) -> bool {
         let body = self.record.body();
-        crate::rules::is_late(&body.event, body.time, self.accepted)
+        crate::rules::is_late(&body.event, body.time, body.precision, self.accepted)
     }
 
     /// The leaf data: the canonical encoding of the entry.

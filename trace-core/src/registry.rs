@@ -211,7 +211,22 @@ impl Registry {
     }
 }
 
-/// Normalised text: NFKC, lower-cased; with its Latin words for whole-word matching.
+/// Whether two analyte texts name the same substance: an entry of the shipped registry in common, or the same
+/// text once normalised ("Clenbuterol (克伦特罗)" and "盐酸克仑特罗" do; "moisture" and "clenbuterol" do not).
+pub fn same_substance(a: &str, b: &str) -> bool {
+    let r = Registry::shipped();
+    let ids = |s: &str| r.matches(s, &[]).into_iter().map(|m| m.entry.id.clone()).collect::<Vec<_>>();
+    let (x, y) = (ids(a), ids(b));
+    x.iter().any(|i| y.contains(i)) || Normalized::of(a).text.trim() == Normalized::of(b).text.trim()
+}
+
+/// Whether `text` names `name` by the registry's matching rules (for names added on a ledger).
+pub fn names(text: &str, name: &str) -> bool {
+    Normalized::of(text).contains(name)
+}
+
+/// Normalised text: NFKC, lower-cased, invisible formatting characters removed; with its Latin words for
+/// whole-word matching.
 struct Normalized {
     text: String,
     words: Vec<String>,
@@ -219,7 +234,7 @@ struct Normalized {
 
 impl Normalized {
     fn of(s: &str) -> Normalized {
-        let text: String = s.nfkc().collect::<String>().to_lowercase();
+        let text = normal(s);
         let words = words(&text);
         Normalized { text, words }
     }
@@ -227,14 +242,57 @@ impl Normalized {
     /// Whether `name` occurs: a name with CJK characters as a substring (spaces ignored), a Latin name as a run of
     /// whole words.
     fn contains(&self, name: &str) -> bool {
-        let n: String = name.nfkc().collect::<String>().to_lowercase();
+        let n = normal(name);
         if n.chars().any(is_cjk) {
             let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
             return squeeze(&self.text).contains(&squeeze(&n));
         }
         let want = words(&n);
-        !want.is_empty() && self.words.windows(want.len()).any(|w| w == want.as_slice())
+        if want.is_empty() {
+            return false;
+        }
+        if self.words.windows(want.len()).any(|w| w == want.as_slice()) {
+            return true;
+        }
+        // A one-word name inside a hyphenated word: a salt after it ("clenbuterol-hcl") or a derivatising prefix
+        // before a marker ("2-np-aoz"); never another compound ("parathion-methyl" is not parathion).
+        let [one] = want.as_slice() else { return false };
+        self.words.iter().any(|w| {
+            let parts: Vec<&str> = w.split('-').collect();
+            (parts.len() > 1 && parts[0] == one && parts[1..].iter().all(|p| SALTS.contains(p)))
+                || (parts.len() > 1
+                    && parts.last() == Some(&one.as_str())
+                    && parts[..parts.len() - 1].iter().all(|p| DERIVATISING.contains(p)))
+        })
     }
+}
+
+/// Salt and ester suffixes that leave a substance what it is.
+const SALTS: &[&str] = &[
+    "hcl",
+    "hydrochloride",
+    "sulfate",
+    "sulphate",
+    "na",
+    "sodium",
+    "k",
+    "potassium",
+    "tartrate",
+    "acetate",
+    "phosphate",
+    "succinate",
+    "base",
+];
+
+/// The prefixes labs write before a derivatised marker metabolite (2-NP-AOZ: nitrophenyl derivative).
+const DERIVATISING: &[&str] = &["2", "np", "nbd"];
+
+/// NFKC, lower case, without default-ignorable characters (zero-width spaces, soft hyphens, joiners, BOM).
+fn normal(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !matches!(*c as u32, 0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF))
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// Latin words: maximal runs of letters and digits (a hyphen inside a chemical name joins its parts, so
@@ -300,5 +358,11 @@ mod tests {
         assert!(ids("parathion-methyl").contains(&"parathion-methyl".to_owned()));
         assert!(ids("semolina").is_empty());
         assert!(ids("amoxicillin").is_empty());
+        // Salts after a hyphen, derivatised markers, zero-width characters.
+        assert!(ids("Clenbuterol-HCl").contains(&"clenbuterol".to_owned()));
+        assert!(ids("2-NP-AOZ").contains(&"furazolidone".to_owned()));
+        assert!(ids("克\u{200B}仑特罗").contains(&"clenbuterol".to_owned()));
+        assert!(!ids("parathion-methyl").contains(&"parathion".to_owned()));
+        assert!(same_substance("Clenbuterol (克伦特罗)", "盐酸克仑特罗") && !same_substance("moisture", "clenbuterol"));
     }
 }

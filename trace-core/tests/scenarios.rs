@@ -1410,3 +1410,168 @@ fn vet_drugs_go_on_animals_and_pesticides_on_crops() {
     f.apply(&coop(), day(2), cabbage, spray, None).unwrap();
     f.apply(&vet(), day(2), herd, drug, None).unwrap();
 }
+
+/// Findings of the review of issues 15 and 16, each now refused or fixed.
+mod review_fixes {
+    use super::*;
+
+    fn lab_b() -> SecretKey {
+        key(13)
+    }
+
+    fn farm() -> Farm {
+        let f = Farm::new();
+        f.t.ledger.append(admit(&authority(), &lab_b(), "Lab B", &[Role::Lab], T0)).unwrap();
+        f
+    }
+
+    fn treatment(batch: BatchId, input: BatchId) -> Event {
+        Event::InputApplied(InputApplied {
+            batch,
+            input,
+            dose: q("10 ml"),
+            prescription: None,
+            vet_drug_code: None,
+            note: "as directed".into(),
+            holding: None,
+        })
+    }
+
+    fn retest(batch: BatchId, of: RecordId, analyte: &str, value: u64, limit: u64, verdict: Verdict) -> Event {
+        match Farm::inspect_event(batch, analyte, value, limit, verdict) {
+            Event::Inspected(i) => Event::Inspected(Inspected { retest_of: Some(of), ..i }),
+            _ => unreachable!(),
+        }
+    }
+
+    fn failed_clen(f: &Farm, at: u64) -> (BatchId, RecordId) {
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        let first = f.ok(&lab(), at, Farm::inspect_event(herd, "Clenbuterol", 500, 0, Verdict::Fail)).id;
+        (herd, first)
+    }
+
+    #[test]
+    fn a_retest_measures_the_same_analyte_by_another_lab_in_time() {
+        let f = farm();
+        let (herd, first) = failed_clen(&f, day(1));
+        let r = f.refused(&lab_b(), day(2), retest(herd, first, "Moisture", 10, 100, Verdict::Pass));
+        assert_eq!(r.facts, Facts::RetestNotAllowed { record: first, why: "other-analyte".into() });
+        // The same lab under a rotated key is the same lab.
+        let new = key(30);
+        f.ok(&lab(), day(1) + 60_000, Event::KeyRotated(KeyRotated { new_key: new.public() }));
+        let r = f.refused(&new, day(2), retest(herd, first, "Clenbuterol", 0, 0, Verdict::Pass));
+        assert_eq!(r.facts, Facts::RetestNotAllowed { record: first, why: "same-lab".into() });
+        // Back-dating does not reopen the window: judged at its entry.
+        let late = f.submit_late(&lab_b(), day(2), day(90), retest(herd, first, "Clenbuterol", 0, 0, Verdict::Pass));
+        assert!(matches!(late, Err(Error::Refused(Refusal { facts: Facts::RetestTooLate { .. }, .. }))), "{late:?}");
+    }
+
+    #[test]
+    fn the_retest_deadline_counts_seven_working_days_after_the_window() {
+        // Result Thu 2025-11-06; 5 working days end Thu 11-13; 7 more end Mon 11-24.
+        let f = farm();
+        let (herd, first) = failed_clen(&f, day(5));
+        let tue = Time::parse_human("2025-11-25T12:00").unwrap().0;
+        let r = f.refused(&lab_b(), tue, retest(herd, first, "Clenbuterol", 0, 0, Verdict::Pass));
+        assert!(r.facts.to_string().contains("reported by 2025-11-25 00:00"), "{}", r.facts);
+        let mon = Time::parse_human("2025-11-24T17:00").unwrap().0;
+        f.ok(&lab_b(), mon, retest(herd, first, "Clenbuterol", 0, 0, Verdict::Pass));
+    }
+
+    #[test]
+    fn a_lots_declared_kind_does_not_decide_which_ban_applies() {
+        let f = farm();
+        let mut l = pesticide("盐酸克仑特罗预混剂", "克仑特罗", 0, false);
+        l.kind = InputKind::Pesticide;
+        assert_eq!(f.refused(&supplier(), day(1), Event::InputLotRegistered(l)).rule, Rule::BannedSubstance);
+        let mut m = pesticide("甲胺磷 50% EC", "methamidophos", 0, false);
+        m.kind = InputKind::Fertilizer;
+        assert_eq!(f.refused(&supplier(), day(1), Event::InputLotRegistered(m)).rule, Rule::BannedSubstance);
+    }
+
+    #[test]
+    fn a_regulator_cannot_mint_its_own_second_signature() {
+        let f = farm();
+        let puppet = key(40);
+        let admit_puppet = admit(&regulator(), &puppet, "Puppet", &[Role::Regulator], day(1)).body().event.clone();
+        f.ok(&regulator(), day(1), admit_puppet);
+        let removal = f
+            .ok(
+                &regulator(),
+                day(2),
+                Event::RegistryAdopted(RegistryAdopted {
+                    removes: vec!["clenbuterol".into()],
+                    ..rules::shipped_registry_adoption("x")
+                }),
+            )
+            .id;
+        let r =
+            f.refused(&puppet, day(2), Event::Countersigned(Countersigned { target: removal, note: String::new() }));
+        assert_eq!(r.facts, Facts::CountersignedBySelf { record: removal });
+        assert!(f.l().registry_in_force().unwrap().removed.is_empty());
+    }
+
+    #[test]
+    fn a_late_treatment_binds_everything_made_from_the_treated_goods() {
+        let f = farm();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        let drug = f.lot(day(0), vet_drug("Florfenicol", 28, false));
+        let carcass =
+            f.transform(&coop(), day(2), Process::Slaughter, &[(herd, "40 head")], &[("Carcass", MEAT, "3000 kg")])[0];
+        let pork =
+            f.transform(&coop(), day(3), Process::Packing, &[(carcass, "3000 kg")], &[("Pork", MEAT, "2500 kg")])[0];
+        let t = f.submit_late(&vet(), day(1), day(4), treatment(herd, drug)).unwrap();
+        f.ok(&regulator(), day(5), Event::Released(Released { batch: carcass, lifts: t.id, reason: "checked".into() }));
+        // Released from the hold, still in the withdrawal: neither the carcass nor the pork cut from it sells.
+        assert_eq!(f.refused(&coop(), day(6), Farm::sell_event(carcass, "1 kg")).rule, Rule::WithdrawalPeriod);
+        assert_eq!(f.refused(&coop(), day(6), Farm::sell_event(pork, "1 kg")).rule, Rule::WithdrawalPeriod);
+        assert!(f.l().summary_at(pork, Time(day(6))).unwrap().inputs.iter().any(|i| i.binds && !i.withdrawal_over));
+    }
+
+    #[test]
+    fn a_late_treatment_follows_the_holder_through_a_key_rotation() {
+        let f = Farm::new();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "40 head");
+        let drug = f.lot(day(0), vet_drug("Florfenicol", 28, false));
+        let k2 = key(31);
+        f.ok(&coop(), day(1) + 3_600_000, Event::KeyRotated(KeyRotated { new_key: k2.public() }));
+        let carcass =
+            f.transform(&k2, day(2), Process::Slaughter, &[(herd, "40 head")], &[("Carcass", MEAT, "3000 kg")])[0];
+        f.submit_late(&vet(), day(1), day(4), treatment(herd, drug)).unwrap();
+        assert_eq!(f.status(carcass), Status::OnHold);
+        assert_eq!(f.refused(&k2, day(5), Farm::sell_event(carcass, "1 kg")).rule, Rule::BatchBlocked);
+    }
+
+    #[test]
+    fn a_treatment_claimed_for_today_is_not_late() {
+        let f = farm();
+        let cabbage = f.herd(&coop_b(), day(0), "Cabbage", ProductClass::Vegetable, "5 t");
+        let spray = f.lot(day(0), pesticide("Beta-cypermethrin", "beta-cypermethrin", 1, false));
+        let d = Time::parse_human("2025-11-05").unwrap();
+        let body = RecordBody {
+            origin: origin(),
+            author: coop_b().public(),
+            time: d,
+            precision: TimePrecision::Day,
+            parents: vec![f.batch(cabbage).head],
+            event: treatment(cabbage, spray),
+            extensions: vec![],
+        };
+        f.clock.set(Time(d.0 + 3 * 3_600_000));
+        let a = f.l().append(Record::sign(body, &coop_b())).unwrap();
+        assert!(!f.l().late_entries(0, 100).unwrap().iter().any(|e| e.index == a.index));
+    }
+
+    #[test]
+    fn additions_match_like_the_registry_and_pesticide_residues_go_by_their_numbers() {
+        let f = farm();
+        let add = RegistryAdopted { adds: vec!["sem".into(), "xz-7".into()], ..rules::shipped_registry_adoption("x") };
+        f.ok(&regulator(), day(1), Event::RegistryAdopted(add));
+        f.lot(day(2), feed("Semolina bran", &["semolina"]));
+        let r = f.refused(&supplier(), day(2), Event::InputLotRegistered(feed("ＸＺ-7 premix", &[])));
+        assert_eq!(r.rule, Rule::BannedSubstance);
+        // DDT is a banned pesticide with national residue limits: a result under its limit passes.
+        let tea = f.herd(&coop_b(), day(0), "Tea", ProductClass::Tea, "1 t");
+        f.ok(&lab(), day(3), Farm::inspect_event(tea, "DDT (滴滴涕)", 10, 200, Verdict::Pass));
+    }
+}

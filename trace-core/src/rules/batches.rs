@@ -73,7 +73,7 @@ impl Ctx<'_, '_> {
     pub(super) fn input_lot_registered(&mut self, e: &InputLotRegistered) -> Result<BatchId, Error> {
         let texts: Vec<&str> =
             std::iter::once(e.name.as_str()).chain(e.active_substances.iter().map(String::as_str)).collect();
-        if let Some(h) = self.banned_in_lot(e.kind, &texts, self.judged_at())? {
+        if let Some(h) = self.banned_in_lot(None, &texts, self.judged_at())? {
             return refuse(Facts::BannedSubstance {
                 product: e.name.clone(),
                 substance: h.text,
@@ -154,7 +154,7 @@ impl Ctx<'_, '_> {
             let mut out = self.new_batch(output, kind, o.quantity)?;
             // A field sprayed as grain is not harvested as a vegetable: each output's class is checked against
             // every pesticide applied to its ancestors, when it was applied.
-            for x in applied.iter().filter(|x| x.kind == InputKind::Pesticide) {
+            for x in &applied {
                 let texts: Vec<&str> = x.texts.iter().map(String::as_str).collect();
                 if let Some(f) = self.crop_restriction(&x.name, &texts, o.class, x.time, (out.id, o.product.clone()))? {
                     return refuse(f);

@@ -13,6 +13,7 @@
 //!   report; a pass lifts the first result's block, a fail leaves it.
 
 use super::*;
+use crate::registry;
 use crate::shared::Measurement;
 
 impl Ctx<'_, '_> {
@@ -24,7 +25,7 @@ impl Ctx<'_, '_> {
             }
         }
         let over_limit = matches!((value, e.limit_milli), (Some(v), Some(l)) if v > l);
-        let banned = self.banned_analyte(&e.analyte, self.time)?;
+        let banned = self.banned_analyte(&e.analyte, self.judged_at())?;
         let banned_found = banned.is_some() && e.result.detected();
         if e.verdict == Verdict::Pass && banned_found {
             let name = banned.unwrap_or_default();
@@ -76,8 +77,13 @@ impl Ctx<'_, '_> {
         if e.kind == InspectionKind::Rapid {
             return not_allowed("rapid");
         }
-        if original.record.body().author == self.author {
+        // Another lab: not the first lab under any of its keys, before or after a rotation.
+        if self.is_me(&original.record.body().author) {
             return not_allowed("same-lab");
+        }
+        // The same analyte: a pass on moisture does not answer a clenbuterol finding.
+        if !registry::same_substance(&o.analyte, &e.analyte) {
+            return not_allowed("other-analyte");
         }
         let key = schema::retest(&first);
         if self.ov.get(&key)?.is_some() {
@@ -88,8 +94,9 @@ impl Ctx<'_, '_> {
             InspectionKind::Rapid => ("4 hours", Time(result.0.saturating_add(4 * 3_600_000))),
             _ => ("5 working days", result.plus_working_days(5)),
         };
-        let deadline = applied_by.plus_working_days(7);
-        if self.time > deadline {
+        // The lab's seven working days start the day after the application window closes.
+        let deadline = Time(applied_by.0.saturating_sub(1)).plus_working_days(7);
+        if self.judged_at() > deadline {
             return refuse(Facts::RetestTooLate { record: first, result, deadline, window: window.into() });
         }
         self.ov.mark(key);

@@ -122,8 +122,21 @@ impl Ctx<'_, '_> {
         first: &PublicKey,
         e: &RegistryAdopted,
     ) -> Result<(), Error> {
-        if self.is_me(first) {
-            return refuse(Facts::CountersignedBySelf { record: self.record_target() });
+        // A second regulator: not the first under any of its keys, not one the first admitted, and admitted before
+        // the removal was recorded (a regulator cannot mint its own second signature).
+        let target = self.record_target();
+        let first_keys = self.all_keys_of(first)?;
+        if self.me.iter().any(|k| first_keys.contains(k)) {
+            return refuse(Facts::CountersignedBySelf { record: target });
+        }
+        let me = self
+            .ov
+            .actor(&self.author)?
+            .ok_or_else(|| Error::Refused(Refusal::new(Facts::UnknownAuthor { author: self.author })))?;
+        let removal_at = self.ov.record_index(&target)?.unwrap_or(u64::MAX);
+        let admitted_by = self.entry(me.admitted_at)?.record.body().author;
+        if me.admitted_at >= removal_at || first_keys.contains(&admitted_by) {
+            return refuse(Facts::CountersignedBySelf { record: target });
         }
         let mut a = self.adopted()?;
         for r in &e.removes {
@@ -141,6 +154,27 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
+    /// `key`, the keys its actor rotated away from, and the keys it rotated to since.
+    pub(super) fn all_keys_of(&self, key: &PublicKey) -> Result<Vec<PublicKey>, Error> {
+        let mut keys = vec![*key];
+        let mut next = Some(*key);
+        while let Some(k) = next {
+            next = None;
+            if let Some(a) = self.ov.actor(&k)? {
+                for p in a.previous_keys.iter().chain(a.rotated_to.iter()) {
+                    if !keys.contains(p) {
+                        keys.push(*p);
+                    }
+                }
+                next = a.rotated_to.filter(|r| *r != k);
+            }
+            if keys.len() > 64 {
+                break;
+            }
+        }
+        Ok(keys)
+    }
+
     fn record_target(&self) -> RecordId {
         match self.body_event() {
             Event::Countersigned(c) => c.target,
@@ -153,19 +187,27 @@ impl Ctx<'_, '_> {
         self.time.max(Time(self.accepted.0.saturating_sub(TREATMENT_GRACE_MS)))
     }
 
-    /// The first of `texts` (a lot's name and substances) that names a substance a lot of `kind` may not contain
-    /// at `at`.
-    pub(super) fn banned_in_lot(&self, kind: InputKind, texts: &[&str], at: Time) -> Result<Option<Hit>, Error> {
+    /// The first of `texts` (a lot's name and substances) that names a banned substance at `at`: `on` says which
+    /// goods it would go on (`None` at a lot's registration: banned for anything; live animals: banned in food
+    /// animals; crops: banned pesticides). The lot's declared kind never decides: a premix of clenbuterol
+    /// registered as a "pesticide" is still clenbuterol.
+    pub(super) fn banned_in_lot(
+        &self,
+        on: Option<ProductClass>,
+        texts: &[&str],
+        at: Time,
+    ) -> Result<Option<Hit>, Error> {
         let a = self.adopted()?;
         let r = Registry::shipped();
+        let animals = on.map(|c| InputKind::VetDrug.goes_on(c));
         for t in texts {
-            if let Some(n) = a.adds.iter().find(|n| normalize(t).contains(n.as_str())) {
+            if let Some(n) = a.adds.iter().find(|n| crate::registry::names(t, n)) {
                 return Ok(Some(Hit { text: (*t).to_owned(), listed_as: format!("{n} (added on this ledger)") }));
             }
             for m in r.matches(t, &a.removed) {
                 let banned = |x: &Measure| match x {
-                    Measure::BannedInFoodAnimals => kind != InputKind::Pesticide,
-                    Measure::BannedPesticide => kind == InputKind::Pesticide,
+                    Measure::BannedInFoodAnimals => animals != Some(false),
+                    Measure::BannedPesticide => animals != Some(true),
                     _ => false,
                 };
                 if let Some(rule) = m.entry.rule_at(at, banned) {
@@ -177,13 +219,14 @@ impl Ctx<'_, '_> {
     }
 
     /// Whether `analyte` names a substance whose residue fails an inspection at any level: banned in food animals
-    /// or a banned pesticide (or added on this ledger), in force at `at`. Marker metabolites count.
+    /// (or added on this ledger), in force at `at`. Marker metabolites count. A banned pesticide is not: national
+    /// residue limits exist for many (DDT in tea), so its result is judged by its numbers.
     pub(super) fn banned_analyte(&self, analyte: &str, at: Time) -> Result<Option<String>, Error> {
         let a = self.adopted()?;
-        if let Some(n) = a.adds.iter().find(|n| normalize(analyte).contains(n.as_str())) {
+        if let Some(n) = a.adds.iter().find(|n| crate::registry::names(analyte, n)) {
             return Ok(Some(n.clone()));
         }
-        let banned = |x: &Measure| matches!(x, Measure::BannedInFoodAnimals | Measure::BannedPesticide);
+        let banned = |x: &Measure| matches!(x, Measure::BannedInFoodAnimals);
         Ok(Registry::shipped()
             .matches(analyte, &a.removed)
             .into_iter()

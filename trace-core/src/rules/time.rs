@@ -26,8 +26,14 @@ pub const TREATMENT_GRACE_MS: u64 = 15 * 60_000;
 /// Whether `event`, claimed at `claimed` and accepted at `accepted`, is a late entry (补录): the one test behind
 /// the late-entry index and [`crate::LogEntry::is_late`]. A treatment is late after [`TREATMENT_GRACE_MS`], any
 /// other record after [`LATE_ENTRY_MS`].
-pub fn is_late(event: &Event, claimed: Time, accepted: Time) -> bool {
+/// A claim of a day (`precision`) counts from the end of that day: a treatment claimed for today and entered at
+/// 03:00 is not late.
+pub fn is_late(event: &Event, claimed: Time, precision: TimePrecision, accepted: Time) -> bool {
     let after = if matches!(event, Event::InputApplied(_)) { TREATMENT_GRACE_MS } else { LATE_ENTRY_MS };
+    let claimed = match precision {
+        TimePrecision::Day => claimed.plus_days(1),
+        TimePrecision::Minute => claimed,
+    };
     accepted.0.saturating_sub(claimed.0) > after
 }
 
@@ -66,7 +72,7 @@ impl Ctx<'_, '_> {
 
     /// Marks the record late ([`is_late`]).
     pub(super) fn mark_if_late(&mut self, accepted: Time) {
-        if is_late(self.body_event(), self.time, accepted) {
+        if is_late(self.body_event(), self.time, self.record.body().precision, accepted) {
             self.ov.mark(schema::late_entry(self.index));
         }
     }

@@ -77,13 +77,12 @@ impl Ctx<'_, '_> {
         let texts: Vec<&str> =
             std::iter::once(info.name.as_str()).chain(info.active_substances.iter().map(String::as_str)).collect();
         let at = self.judged_at();
-        if let Some(h) = self.banned_in_lot(info.kind, &texts, at)? {
+        if let Some(h) = self.banned_in_lot(Some(class), &texts, at)? {
             return refuse(Facts::BannedInput { input: info.name.clone(), substance: h.text, listed_as: h.listed_as });
         }
-        if info.kind == InputKind::Pesticide {
-            if let Some(f) = self.crop_restriction(&info.name, &texts, class, at, (b.id, b.name()))? {
-                return refuse(f);
-            }
+        // Crop restrictions follow the substance, whatever kind the lot claims to be.
+        if let Some(f) = self.crop_restriction(&info.name, &texts, class, at, (b.id, b.name()))? {
+            return refuse(f);
         }
         // A non-vet cites a vet's `Prescribed` record; `not_enforced` refuses that citation until issue 17
         // builds its rules, so until then a prescription-only drug is given by a vet.
@@ -191,7 +190,7 @@ impl Ctx<'_, '_> {
         crate::record::claimed_order(&mut entries);
         let mut keys: Vec<PublicKey> = Vec::new();
         for h in &w.holders {
-            keys.extend(self.keys_of(h)?);
+            keys.extend(self.all_keys_of(h)?);
         }
         for entry in entries {
             let body = entry.record.body();
@@ -203,7 +202,7 @@ impl Ctx<'_, '_> {
                     if let Some(to) = s.to.member() {
                         if !w.holders.contains(&to) {
                             w.holders.push(to);
-                            keys.extend(self.keys_of(&to)?);
+                            keys.extend(self.all_keys_of(&to)?);
                         }
                     }
                 }
@@ -223,7 +222,7 @@ impl Ctx<'_, '_> {
                         let Some(mut o) = self.ov.batch(out)? else { continue };
                         let carried = Withdrawal { holders: Vec::new(), ..w.clone() };
                         if !o.withdrawals.contains(&carried) {
-                            o.withdrawals.push(carried);
+                            o.withdrawals.push(carried.clone());
                         }
                         let hold = Block {
                             kind: BlockKind::WithdrawalBreached,
@@ -234,6 +233,13 @@ impl Ctx<'_, '_> {
                         };
                         self.inherit_blocks(&mut o, std::slice::from_ref(&hold))?;
                         self.ov.put_batch(&o);
+                        // What was made from it since carries the treatment too: releasing the hold on the
+                        // carcass does not free the pork cut from it.
+                        self.for_each_descendant(out, |d| {
+                            if !d.withdrawals.contains(&carried) {
+                                d.withdrawals.push(carried.clone());
+                            }
+                        })?;
                     }
                 }
                 _ => {}
@@ -281,14 +287,5 @@ impl Ctx<'_, '_> {
             }
         }
         Ok(held.into_iter().filter(|h| !h.quantity.is_zero()).map(|h| h.holder).collect())
-    }
-
-    /// `key` and the keys its actor rotated away from.
-    fn keys_of(&self, key: &PublicKey) -> Result<Vec<PublicKey>, Error> {
-        let mut keys = vec![*key];
-        if let Some(a) = self.ov.actor(key)? {
-            keys.extend(a.previous_keys);
-        }
-        Ok(keys)
     }
 }
