@@ -192,6 +192,45 @@ pub enum Command {
         #[arg(long)]
         holding: Option<PublicKey>,
     },
+    /// Engage a vet to treat and prescribe for batches you hold (co-op, processor).
+    #[command(
+        after_help = "Example:\n  trace engage 7K3M-Q9TA-C2XVR --vet 5c1e…07 --until 2027-06-30 --key coop.key\n\nA vet records treatments and prescriptions only on batches whose holder engaged it, while the engagement lasts."
+    )]
+    Engage {
+        /// Batches (repeat).
+        #[arg(required = true)]
+        batches: Vec<BatchId>,
+        /// The vet's public key.
+        #[arg(long)]
+        vet: PublicKey,
+        /// Until when (a date or time).
+        #[arg(long)]
+        until: String,
+    },
+    /// Write a prescription (vet): the record a prescription-only drug's application cites.
+    #[command(
+        after_help = "Example:\n  trace prescribe 7K3M-Q9TA-C2XVR --drug '氟苯尼考注射液 Florfenicol injection' --approval '兽药字(2023)150012345' --dose '20 ml' --until 2026-12-20 --note 'respiratory infection, i.m.' --key vet.key\n  trace apply 7K3M-Q9TA-C2XVR --input Q2W4-ZZ8N-1KD3M --dose '20 ml' --prescription <record id printed above> --key vet.key"
+    )]
+    Prescribe {
+        /// Batches the prescription is for (repeat).
+        #[arg(required = true)]
+        batches: Vec<BatchId>,
+        /// The drug's name.
+        #[arg(long)]
+        drug: String,
+        /// Its approval number (兽药批准文号), as on the lot.
+        #[arg(long)]
+        approval: String,
+        /// Dose.
+        #[arg(long)]
+        dose: Quantity,
+        /// Valid until (a date or time).
+        #[arg(long)]
+        until: String,
+        /// Diagnosis, route, course.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// Record a sampling inspection (lab, regulator).
     #[command(
         after_help = "Example:\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012 --analyte clenbuterol --value 1.2 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict fail\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012-R --analyte clenbuterol --value 0 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict pass --retest-of 4f1c…9a\n\nA banned substance found is not lifted by `trace release`: a re-test (复检, by another lab, not a rapid method,\napplied for within 5 working days of the result or 4 hours of a rapid test) that passes lifts it, or the goods are\ndisposed of and a regulator countersigns the disposal (`trace countersign`)."

@@ -444,6 +444,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Correct { record, reason, corrected } => {
             ctx.record(Event::Correction(Correction { target: record, reason, corrected }))
         }
+        Command::Engage { batches, vet, until } => {
+            let until = until_time(&until)?;
+            ctx.record(Event::Engaged(Engaged { vet, batches, until }))
+        }
+        Command::Prescribe { batches, drug, approval, dose, until, note } => {
+            let valid_until = until_time(&until)?;
+            ctx.record(Event::Prescribed(Prescribed {
+                batches,
+                drug,
+                approval_number: approval,
+                dose,
+                valid_until,
+                note,
+            }))
+        }
         Command::Countersign { record, note } => {
             ctx.record(Event::Countersigned(Countersigned { target: record, note }))
         }
@@ -629,9 +644,24 @@ pub fn describe(e: &anyhow::Error) -> String {
     format!("trace: {e:#}")
 }
 
+/// An `--until` time: a date alone means the end of that day (China Standard Time), so "until 2026-12-20"
+/// includes the 20th.
+fn until_time(s: &str) -> anyhow::Result<Time> {
+    let t = Time::parse_human(s).context("reading --until")?;
+    let date_only = s.len() == 10 && s.as_bytes().get(4) == Some(&b'-');
+    Ok(if date_only { Time(t.plus_days(1).0 - 1) } else { t })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_until_date_means_the_end_of_that_day() {
+        assert_eq!(until_time("2026-12-20").unwrap().display_local(), "2026-12-20 23:59");
+        assert_eq!(until_time("2026-12-20T08:00").unwrap().display_local(), "2026-12-20 08:00");
+        assert!(until_time("20 December").is_err());
+    }
 
     fn node(code: &str) -> anyhow::Error {
         node_with(code, "m", None)

@@ -68,7 +68,8 @@ pub(crate) fn print_summary(sm: &Summary, status: Status, history: &[EntryView])
             output::warn(&format!("withdrawal {} days, until {}", i.withdrawal_days, date(i.withdrawal_ends)))
         };
         let late = if i.late { " (entered late)" } else { "" };
-        format!("{} ({}) {} by {} on {}{late} — {w}", i.name, i.kind, i.dose, i.by, date(i.applied))
+        let rx = i.prescribed_by.as_ref().map(|v| format!(", prescribed by {v}")).unwrap_or_default();
+        format!("{} ({}) {} by {} on {}{late}{rx} — {w}", i.name, i.kind, i.dose, i.by, date(i.applied))
     });
     section("inspections", &sm.inspections, |i| {
         let verdict = match i.verdict {

@@ -193,6 +193,20 @@ fn table() -> Vec<Row> {
                 0,
             )
         },
+        // Issue 17: a vet treats only where the holder engaged it, and prescribes where it is engaged.
+        row("apply {herd2} --input {drug} --dose '1 box' --holding {coop_pub}", "vet", 3),
+        row("engage {herd2} --vet {vet_pub} --until 2099-12-31", "market", 3),
+        row("engage {herd2} --vet {vet_pub} --until 2099-12-31", "coop", 0),
+        row(
+            "prescribe {herd2} --drug 'Amoxicillin' --approval '兽药字(2021)060011234' --dose '1 box' --until 2099-12-31",
+            "coop",
+            3,
+        ),
+        row(
+            "prescribe {herd2} --drug 'Amoxicillin' --approval '兽药字(2021)060011234' --dose '1 box' --until 2099-12-31",
+            "vet",
+            0,
+        ),
         row("apply {herd2} --input {drug} --dose '1 box' --holding {processor_pub}", "vet", 3),
         row("apply {herd2} --input {drug} --dose '1 box' --holding {coop_pub}", "vet", 0),
         Row {
@@ -319,6 +333,7 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
     let mut names: HashMap<String, String> = HashMap::new();
     names.insert("coop_pub".into(), cast.coop.public().to_string());
     names.insert("processor_pub".into(), cast.processor.public().to_string());
+    names.insert("vet_pub".into(), cast.vet.public().to_string());
     // One claimed time for every event on both sides: a minute ago, after every event of the demo story.
     let time = (Time::now().0 - 60_000).to_string();
     let local_s = local.to_str().unwrap().to_owned();

@@ -541,6 +541,13 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         "The co-op registers herd B (30 pigs)",
         "合作社登记B栏生猪30头",
     );
+    b.ok(
+        &c.coop,
+        b.at(0, 62),
+        Event::Engaged(Engaged { vet: c.vet.public(), batches: vec![herd_a, herd_b], until: start.plus_days(365) }),
+        "The co-op engages Dr Wang for herds A and B: only an engaged vet treats and prescribes",
+        "合作社聘请王兽医负责A、B栏诊疗：只有受聘兽医可诊疗、开具处方",
+    );
     let field = b.new_batch(
         &c.coop,
         b.at(0, 62),
@@ -582,10 +589,29 @@ pub fn story(cast: &Cast, origin: &Origin, start: Time) -> Result<Story, ParseEr
         "The co-op tries to inject florfenicol without a prescription: refused",
         "合作社无处方自行使用氟苯尼考：被拒绝（兽用处方药）",
     );
+    let prescription = b.ok(
+        &c.vet,
+        b.at(1, 50),
+        Event::Prescribed(Prescribed {
+            batches: vec![herd_a],
+            drug: "Florfenicol injection (氟苯尼考注射液)".into(),
+            approval_number: "兽药字(2023)150012345".into(),
+            dose: Quantity::new(20, Unit::Ml),
+            valid_until: b.at(9, 0),
+            note: "respiratory infection; 20 ml i.m. once (呼吸道感染，肌注20毫升)".into(),
+        }),
+        "Dr Wang writes a prescription for herd A: florfenicol, 20 ml",
+        "王兽医为A栏开具兽医处方：氟苯尼考注射液20毫升",
+    );
+    let mut treatment =
+        applied(herd_a, vet_drug, Quantity::new(20, Unit::Ml), first_code, "respiratory infection, 20 ml i.m.");
+    if let Event::InputApplied(a) = &mut treatment {
+        a.prescription = Some(prescription);
+    }
     b.ok(
         &c.vet,
         b.at(2, 0),
-        applied(herd_a, vet_drug, Quantity::new(20, Unit::Ml), first_code, "respiratory infection, 20 ml i.m."),
+        treatment,
         "Dr Wang treats herd A with florfenicol, scanning the 24-digit code; withdrawal ends on day 30",
         "王兽医扫码为A栏注射氟苯尼考，休药期至第30天",
     );

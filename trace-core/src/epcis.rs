@@ -442,7 +442,8 @@ impl View<'_> {
                 );
                 return Ok(Some(m));
             }
-            // Ledger administration, and the kinds not enforced yet (refused, so never in a log).
+            // Ledger administration, records between actors about goods (an engagement, a prescription: the
+            // application that follows one is the event, and names it), and the kinds not enforced yet.
             _ => return Ok(None),
         };
         let mut head = Map::new();

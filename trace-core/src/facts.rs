@@ -105,12 +105,15 @@ pub enum Side {
     Receiver,
     /// The carrier.
     Carrier,
+    /// A vet engaged for a batch.
+    Vet,
 }
 
 impl fmt::Display for Side {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Side::Receiver => "receiver",
+            Side::Vet => "vet",
             Side::Carrier => "carrier",
         })
     }
@@ -422,6 +425,22 @@ pub enum Facts {
     PrescriptionMissing {
         /// The drug.
         input: String,
+    },
+    /// A prescription cited that does not allow this application.
+    PrescriptionInvalid {
+        /// The record cited.
+        record: RecordId,
+        /// Why: "not-a-prescription", "other-batch", "other-drug" or "expired".
+        why: String,
+    },
+    /// A vet treating or prescribing for a batch whose holder did not engage it.
+    VetNotEngaged {
+        /// The vet.
+        vet: PublicKey,
+        /// The batch.
+        batch: BatchId,
+        /// Its label.
+        label: String,
     },
     /// A prescribing vet that is not an active vet.
     PrescriberNotVet {
@@ -824,6 +843,8 @@ impl Facts {
             Facts::RetestNotAllowed { record, why: "rapid".into() },
             Facts::RetestTooLate { record, result: t, deadline: t.plus_days(7), window: "5 working days".into() },
             Facts::NotCountersignable { record },
+            Facts::PrescriptionInvalid { record, why: "other-drug".into() },
+            Facts::VetNotEngaged { vet: key, batch, label: "Pigs".into() },
             Facts::NotOnCrop {
                 input: "Chlorpyrifos 40% EC".into(),
                 listed_as: "毒死蜱 chlorpyrifos (农业部公告第2032号)".into(),
@@ -892,7 +913,10 @@ impl Facts {
             HoldsNone { .. } | CertifierNotHolder { .. } | NotHolderNorVet { .. } | ShipmentNotForAuthor { .. } => {
                 Rule::NotHolder
             }
-            PrescriptionMissing { .. } | PrescriberNotVet { .. } => Rule::PrescriptionRequired,
+            PrescriptionMissing { .. } | PrescriberNotVet { .. } | PrescriptionInvalid { .. } => {
+                Rule::PrescriptionRequired
+            }
+            VetNotEngaged { .. } => Rule::NotHolder,
             PassWithBanned { .. } | PassOverLimit { .. } | FailWithinLimit { .. } => Rule::InconsistentVerdict,
             GtinLotTaken { .. }
             | VetDrugCodeTaken { .. }
@@ -1047,7 +1071,24 @@ impl fmt::Display for Facts {
                 let via = if source == batch { String::new() } else { format!(" through ancestor {source}") };
                 write!(f, "{label} ({batch}) is {how}{via} since {since} ({reason}); it cannot be {action}")
             }
-            PrescriptionMissing { input } => write!(f, "{input} is prescription-only; name the prescribing vet"),
+            PrescriptionMissing { input } => {
+                write!(f, "{input} is prescription-only; cite the vet's prescription (--prescription RECORD)")
+            }
+            PrescriptionInvalid { record, why } => {
+                let why = match why.as_str() {
+                    "other-batch" => "is for other batches",
+                    "other-drug" => "is for another drug (approval number)",
+                    "expired" => "is not valid at this time",
+                    _ => "is not a vet's prescription",
+                };
+                write!(f, "record {} {why}", &record.to_string()[..12])
+            }
+            VetNotEngaged { vet, batch, label } => write!(
+                f,
+                "vet {} was not engaged by the holder of {label} ({batch}); the holder records the engagement first \
+                 (trace engage)",
+                vet.short()
+            ),
             PrescriberNotVet { vet } => write!(f, "{} is not an active vet of this ledger", vet.short()),
             QuantityExceeded { batch, label, asked, held, action } => {
                 write!(f, "cannot {action} {asked} of {label} ({batch}): only {held} held")

@@ -449,7 +449,10 @@ impl Cx<'_> {
             | Event::ActorRevoked(_)
             | Event::KeyRotated(_)
             | Event::Correction(_)
-            | Event::RegistryAdopted(_) => return Ok(None),
+            | Event::RegistryAdopted(_)
+            // Records between actors about goods; the application that follows a prescription is the event.
+            | Event::Engaged(_)
+            | Event::Prescribed(_) => return Ok(None),
             // Kinds refused as not enforced never reach a log.
             _ => return Ok(None),
         }

@@ -213,6 +213,23 @@ pub struct BatchState {
     /// Every input applied to it or an ancestor (with or without a withdrawal): what a transform's output classes
     /// are checked against.
     pub applied: Vec<Applied>,
+    /// Vets its holders engaged to treat and prescribe for it.
+    pub engaged: Vec<Engagement>,
+}
+
+/// A holder's engagement of a vet for a batch (`Engaged`).
+#[derive(Clone, PartialEq, Eq, Debug, bincode::Encode, bincode::Decode)]
+pub struct Engagement {
+    /// The vet.
+    pub vet: PublicKey,
+    /// The holder that engaged it: the vet treats that holding.
+    pub holder: PublicKey,
+    /// From (the claimed time of the engagement).
+    pub from: Time,
+    /// Until.
+    pub until: Time,
+    /// The `Engaged` record.
+    pub record: RecordId,
 }
 
 /// An input applied to a batch or an ancestor.

@@ -108,6 +108,8 @@ pub struct InputView {
     /// Whether it was recorded late (more than [`crate::rules::TREATMENT_GRACE_MS`] after its claimed time); its
     /// interval then runs from its recording.
     pub late: bool,
+    /// The vet whose prescription it cites, for a prescription-only drug.
+    pub prescribed_by: Option<String>,
     /// Whether the lot is itself on hold or recalled.
     pub lot_status: Status,
 }
@@ -402,6 +404,10 @@ impl Ledger {
                             .map(|w| w.until)
                             .unwrap_or_else(|| body.time.plus_days(info.periods.meat_days));
                         let binds = mine.is_some() || info.periods.meat_days == 0;
+                        let prescribed_by = match a.prescription.map(|id| self.record(&id)).transpose()?.flatten() {
+                            Some(p) => Some(names.name(&p.record.body().author)?),
+                            None => None,
+                        };
                         s.inputs.push(InputView {
                             lot: lot.id,
                             name: format!("{} lot {}", info.name, info.lot),
@@ -416,6 +422,7 @@ impl Ledger {
                             withdrawal_over: ends <= now,
                             binds,
                             late: e.is_late(),
+                            prescribed_by,
                             lot_status: lot.status(),
                         });
                     }

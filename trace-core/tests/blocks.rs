@@ -106,6 +106,9 @@ impl Story {
             expires: None,
             made_from: vec![],
         };
+        let engage =
+            Event::Engaged(Engaged { vet: vet().public(), batches: vec![s.herd], until: Time(T0 + 3650 * DAY) });
+        s.append(&coop(), T0 + H, 0, engage).unwrap();
         s.drug = s
             .append(&supplier(), T0 + H, 0, Event::InputLotRegistered(lot(InputKind::VetDrug, "Florfenicol", 3)))
             .unwrap()
@@ -297,6 +300,10 @@ proptest! {
                     note: String::new(),
                 });
                 s.append(&processor(), at + 60_000, lag, receipt).unwrap();
+                // The slaughterhouse engages the vet for what it holds (once is enough; again is harmless).
+                let engage =
+                    Event::Engaged(Engaged { vet: vet().public(), batches: vec![s.herd], until: Time(T0 + 3650 * DAY) });
+                s.append(&processor(), at + 120_000, lag, engage).unwrap();
             }
             if is_transform {
                 s.meat.extend(a.created.iter().copied());
@@ -307,7 +314,8 @@ proptest! {
         // What was made from treated goods inside the interval, before the treatment was entered, is held.
         for (treated_at, w) in &treatments {
             for (index, author, input, t, outputs) in &transforms {
-                let inside = *t >= w.applied && *t < w.until && w.holders.contains(author);
+                // By the holder treated (receivers are bound only from their receipt on, which this does not track).
+                let inside = *t >= w.applied && *t < w.until && w.holders.first() == Some(author);
                 if *index < *treated_at && *input == s.herd && inside && !released.contains(&w.record) {
                     for o in outputs {
                         let held = s.batch(*o).blocks.iter().any(|x| x.kind == BlockKind::WithdrawalBreached && x.record == w.record);

@@ -107,7 +107,28 @@ impl Farm {
             place: "Hetao farm, Xihu district".into(),
             identifiers: vec![],
         });
-        self.ok(k, time, e).created[0]
+        let b = self.ok(k, time, e).created[0];
+        // Live animals come with their holder's vet engaged for the story's length: every story here treats with
+        // the one vet, and the engagement rules have tests of their own (`vets`).
+        if InputKind::VetDrug.goes_on(class) {
+            let engage =
+                Event::Engaged(Engaged { vet: vet().public(), batches: vec![b], until: Time(T0 + 3650 * DAY) });
+            self.ok(k, time, engage);
+        }
+        b
+    }
+
+    /// The vet's prescription of `lot` (by its approval number) for `batch`, valid for 30 days: its record id.
+    fn prescribe(&self, time: u64, batch: BatchId, drug: &str) -> RecordId {
+        let e = Event::Prescribed(Prescribed {
+            batches: vec![batch],
+            drug: drug.into(),
+            approval_number: "兽药字(2023)150012345".into(),
+            dose: q("10 ml"),
+            valid_until: Time(time + 30 * DAY),
+            note: "respiratory infection".into(),
+        });
+        self.ok(&vet(), time, e).id
     }
 
     fn lot(&self, time: u64, lot: InputLotRegistered) -> BatchId {
@@ -583,12 +604,42 @@ fn prescription_only_drugs_need_a_vet() {
     let e = f.apply(&coop(), day(1), herd, florfenicol, None).unwrap_err();
     assert_eq!(e.rule(), Some(Rule::PrescriptionRequired));
     assert!(e.to_string().contains("is prescription-only"), "{e}");
-    // Citing a vet's Prescribed record is format version 2, judged from issue 17: refused until then.
-    let e = f.apply(&coop(), day(1), herd, florfenicol, Some(RecordId([9; 32]))).unwrap_err();
-    assert_eq!(e.rule(), Some(Rule::NotEnforced));
-    assert!(e.to_string().contains("InputApplied.prescription"), "{e}");
-    // The vet herself may give it.
-    f.apply(&vet(), day(2), herd, florfenicol, None).unwrap();
+    // Not even the vet gives it without writing the prescription.
+    assert_eq!(f.apply(&vet(), day(1), herd, florfenicol, None).unwrap_err().rule(), Some(Rule::PrescriptionRequired));
+    // A forged prescription: the co-op cannot sign one, and citing a record that is none is refused.
+    let forged = Event::Prescribed(Prescribed {
+        batches: vec![herd],
+        drug: "Florfenicol".into(),
+        approval_number: "兽药字(2023)150012345".into(),
+        dose: q("10 ml"),
+        valid_until: Time(day(30)),
+        note: String::new(),
+    });
+    assert_eq!(f.refused(&coop(), day(1), forged).rule, Rule::RoleNotPermitted);
+    let not_rx = f.l().history(herd).unwrap()[0].record.id();
+    let e = f.apply(&coop(), day(1), herd, florfenicol, Some(not_rx)).unwrap_err();
+    assert!(e.to_string().contains("is not a vet's prescription"), "{e}");
+    // The vet's prescription, cited by the co-op that gives the drug; the pages name the vet.
+    let rx = f.prescribe(day(2), herd, "Florfenicol injection");
+    f.apply(&coop(), day(2), herd, florfenicol, Some(rx)).unwrap();
+    let s = f.l().summary(herd).unwrap();
+    assert_eq!(s.inputs[0].prescribed_by.as_deref(), Some("Dr Wang"));
+    // Another herd, another drug, an expired prescription: refused.
+    let herd2 = f.herd(&coop(), day(0), "Live pigs, shed 2", PIG, "10 head");
+    let e = f.apply(&coop(), day(3), herd2, florfenicol, Some(rx)).unwrap_err();
+    assert!(e.to_string().contains("is for other batches"), "{e}");
+    let other = f.lot(
+        day(0),
+        InputLotRegistered {
+            approval_number: "兽药字(2020)999".into(),
+            lot: "VD2512".parse().unwrap(),
+            ..vet_drug("Tylosin", 7, true)
+        },
+    );
+    let e = f.apply(&coop(), day(3), herd, other, Some(rx)).unwrap_err();
+    assert!(e.to_string().contains("another drug"), "{e}");
+    let e = f.apply(&coop(), day(40), herd, florfenicol, Some(rx)).unwrap_err();
+    assert!(e.to_string().contains("not valid at this time"), "{e}");
     // Over-the-counter drugs need no prescription.
     let otc = f.lot(day(0), InputLotRegistered { lot: "VD2511".parse().unwrap(), ..vet_drug("Ivermectin", 28, false) });
     f.apply(&coop(), day(4), herd, otc, None).unwrap();
@@ -842,8 +893,8 @@ fn purchase_inspection_is_recorded_with_the_receipt_and_held_goods_can_still_arr
     assert_eq!(f.refused(&processor(), day(2), slaughter).rule, Rule::BatchBlocked);
     let history = f.l().history(herd).unwrap();
     let kinds: Vec<&str> = history.iter().map(|e| e.record.body().event.kind()).collect();
-    assert_eq!(kinds, ["BatchRegistered", "Certified", "Shipped", "Held", "Received"]);
-    match &history[4].record.body().event {
+    assert_eq!(kinds, ["BatchRegistered", "Engaged", "Certified", "Shipped", "Held", "Received"]);
+    match &history[5].record.body().event {
         Event::Received(r) => {
             assert!(r.accepted);
             assert_eq!(r.checked, [CertRef::OnLedger(cert_id)]);
@@ -973,7 +1024,7 @@ fn records_claimed_long_before_acceptance_appear_in_the_late_entry_report() {
     let fresh = f.submit_late(&coop(), day(3), day(3) + 60_000, e("Live pigs, today")).unwrap().created[0];
     // A treatment is late after 15 minutes: its withdrawal then runs from its recording.
     let drug = f.lot(day(3), vet_drug("Florfenicol injection", 28, false));
-    let treated = f.apply_late(&vet(), day(3) + 60_000, day(3) + 17 * 60_000, fresh, drug).index;
+    let treated = f.apply_late(&coop(), day(3) + 60_000, day(3) + 17 * 60_000, fresh, drug).index;
     let late: Vec<u64> = f.l().late_entries(from, 100).unwrap().iter().map(|e| e.index).collect();
     let herd_index = f.l().history(herd).unwrap()[0].index;
     let fresh_index = f.l().history(fresh).unwrap()[0].index;
@@ -1573,5 +1624,53 @@ mod review_fixes {
         // DDT is a banned pesticide with national residue limits: a result under its limit passes.
         let tea = f.herd(&coop_b(), day(0), "Tea", ProductClass::Tea, "1 t");
         f.ok(&lab(), day(3), Farm::inspect_event(tea, "DDT (滴滴涕)", 10, 200, Verdict::Pass));
+    }
+}
+
+/// Issue 17: vets sign what vets decide.
+mod vets {
+    use super::*;
+
+    #[test]
+    fn a_vet_treats_and_prescribes_only_where_the_holder_engaged_it() {
+        let f = Farm::new();
+        let drug = f.lot(day(0), vet_drug("Amoxicillin", 7, false));
+        // A herd registered without the fixture's engagement: the vet is not engaged.
+        let e = Event::BatchRegistered(BatchRegistered {
+            product: "Sows".into(),
+            class: PIG,
+            commissioning: Commissioning::Herd,
+            quantity: q("5 head"),
+            gtin: None,
+            lot: None,
+            place: "farm".into(),
+            identifiers: vec![],
+        });
+        let sows = f.ok(&coop(), day(0), e).created[0];
+        let r = f.apply(&vet(), day(1), sows, drug, None).unwrap_err();
+        assert!(matches!(r, Error::Refused(Refusal { facts: Facts::VetNotEngaged { .. }, .. })), "{r:?}");
+        let rx = Event::Prescribed(Prescribed {
+            batches: vec![sows],
+            drug: "Amoxicillin".into(),
+            approval_number: "兽药字(2023)150012345".into(),
+            dose: q("1 box"),
+            valid_until: Time(day(10)),
+            note: String::new(),
+        });
+        assert_eq!(f.refused(&vet(), day(1), rx.clone()).rule, Rule::NotHolder);
+        // Only a holder engages, and only a vet is engaged; then the vet may treat and prescribe until it ends.
+        let engage = |vet: &SecretKey, until: u64| {
+            Event::Engaged(Engaged { vet: vet.public(), batches: vec![sows], until: Time(until) })
+        };
+        assert_eq!(f.refused(&market(), day(1), engage(&vet(), day(5))).rule, Rule::RoleNotPermitted);
+        assert!(matches!(f.refused(&coop(), day(1), engage(&lab(), day(5))).facts, Facts::PrescriberNotVet { .. }));
+        f.ok(&coop(), day(1), engage(&vet(), day(5)));
+        f.ok(&vet(), day(2), rx);
+        f.apply(&vet(), day(2), sows, drug, None).unwrap();
+        let r = f.apply(&vet(), day(6), sows, drug, None).unwrap_err();
+        assert!(
+            matches!(r, Error::Refused(Refusal { facts: Facts::VetNotEngaged { .. }, .. })),
+            "the engagement ended: {r:?}"
+        );
     }
 }

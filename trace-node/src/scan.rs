@@ -195,13 +195,17 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
             };
             let _ = write!(
                 b,
-                "<li><strong>{}</strong> ({}){lot_warn}<br>{}{} · {} · {}<br>{interval}</li>",
+                "<li><strong>{}</strong> ({}){lot_warn}<br>{}{} · {} · {}{}<br>{interval}</li>",
                 esc(&i.name),
                 i.kind,
                 date(i.applied),
                 if i.late { " · 补录 <span lang=\"en\">entered later</span>" } else { "" },
                 i.dose,
-                esc(&i.by)
+                esc(&i.by),
+                match &i.prescribed_by {
+                    Some(v) => format!(" · 处方兽医 <span lang=\"en\">prescribed by</span> {}", esc(v)),
+                    None => String::new(),
+                }
             );
         }
         b.push_str("</ul></section>");

@@ -545,6 +545,8 @@ pub struct InputView {
     pub binds: bool,
     /// Whether it was recorded late, its interval then running from its recording.
     pub late: bool,
+    /// The vet whose prescription it cites.
+    pub prescribed_by: Option<String>,
     /// Whether the lot is itself on hold or recalled.
     pub lot_status: Status,
 }
@@ -688,6 +690,7 @@ impl From<&trace_core::InputView> for InputView {
             withdrawal_over: i.withdrawal_over,
             binds: i.binds,
             late: i.late,
+            prescribed_by: i.prescribed_by.clone(),
             lot_status: i.lot_status,
         }
     }

@@ -1,7 +1,7 @@
 //! Synthetic ledgers with the shapes of real traffic: a regulator admits farms, vets, suppliers, a lab,
 //! slaughterhouses, carriers and many market stalls; suppliers register feed lots (each fed to a few dozen
-//! herds) and vaccine and antibiotic lots; then each **unit** is one herd's life: registered, fed from two
-//! feed lots, vaccinated by a vet, certified, shipped to a slaughterhouse, received, slaughtered into three
+//! herds) and vaccine and antibiotic lots; then each **unit** is one herd's life: registered, its vet engaged,
+//! fed from two feed lots, vaccinated by a vet, certified, shipped to a slaughterhouse, received, slaughtered into three
 //! cuts, each cut shipped to a stall, received and partly sold, with a lab inspection of one cut in ten. One
 //! herd in twenty is treated with an antibiotic instead and stays on the farm (its withdrawal period has not
 //! ended). Units are independent of each other, so they are signed in parallel on every core, and appended
@@ -41,8 +41,8 @@ impl Population {
     }
 }
 
-/// Records per unit that goes to market (see the module doc); antibiotic-treated units have 4.
-pub const RECORDS_PER_UNIT: usize = 17;
+/// Records per unit that goes to market (see the module doc); antibiotic-treated units have 5.
+pub const RECORDS_PER_UNIT: usize = 18;
 
 /// Herds fed from one feed lot: the fan-out a feed recall reaches.
 pub const HERDS_PER_FEED_LOT: usize = 25;
@@ -363,7 +363,11 @@ fn unit(cx: &Context<'_>, i: usize) -> Herd {
             holding: None,
         })
     };
-    let mut head = ch.push(&farm, vec![herd_reg], apply(feed1, q(400, Unit_::Kg), "daily ration"));
+    // The farm engages its vet for the herd: only an engaged vet treats it.
+    let until = Time(cx.start.0 + 3650 * 86_400_000);
+    let engaged =
+        ch.push(&farm, vec![herd_reg], Event::Engaged(Engaged { vet: vet.public(), batches: vec![herd], until }));
+    let mut head = ch.push(&farm, vec![engaged], apply(feed1, q(400, Unit_::Kg), "daily ration"));
     head = ch.push(&farm, vec![head], apply(feed2, q(380, Unit_::Kg), "daily ration"));
     if i % 20 == 19 {
         // Treated with an antibiotic: the withdrawal period keeps it on the farm.

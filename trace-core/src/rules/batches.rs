@@ -33,6 +33,7 @@ impl Ctx<'_, '_> {
             withdrawals: Vec::new(),
             blocks: Vec::new(),
             applied: Vec::new(),
+            engaged: Vec::new(),
         })
     }
 

@@ -39,6 +39,7 @@ mod quantities;
 mod roles;
 mod substances;
 mod time;
+mod vets;
 mod withdrawal;
 
 pub use envelope::check_envelope;
@@ -210,9 +211,9 @@ impl Ctx<'_, '_> {
             Event::Countersigned(e) => self.countersigned(author, e)?,
             Event::Transformed(e) => effects.created = self.transformed(&mut acted, e)?,
             // Refused by `not_enforced` in `apply` until their issues build their rules.
-            Event::Prescribed(_)
-            | Event::Engaged(_)
-            | Event::Produced(_)
+            Event::Prescribed(e) => self.prescribed(&acted, e)?,
+            Event::Engaged(e) => self.engaged(&mut acted, e)?,
+            Event::Produced(_)
             | Event::LicenceChanged(_)
             | Event::HoldingsTransferred(_)
             | Event::CertificateChanged(_)

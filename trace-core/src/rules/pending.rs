@@ -13,7 +13,7 @@ pub fn not_enforced(event: &Event) -> Option<(String, u32)> {
     let kind = |issue: u32| Some((event.kind().to_owned(), issue));
     let field = |name: &str, issue: u32| Some((format!("{}.{name}", event.kind()), issue));
     match event {
-        Event::Prescribed(_) | Event::Engaged(_) | Event::Produced(_) => kind(17),
+        Event::Produced(_) => kind(17),
         Event::LicenceChanged(_) | Event::HoldingsTransferred(_) => kind(20),
         Event::CertificateChanged(_) | Event::ComplianceCertified(_) => kind(21),
         Event::RecallAcknowledged(_) | Event::RecallClosed(_) => kind(19),
@@ -25,7 +25,6 @@ pub fn not_enforced(event: &Event) -> Option<(String, u32)> {
         | Event::DrawPublished(_) => kind(24),
         Event::Imported(_) => kind(23),
         Event::InputLotRegistered(e) if !e.made_from.is_empty() => field("made_from", 19),
-        Event::InputApplied(e) if e.prescription.is_some() => field("prescription", 17),
         Event::Certified(e) if !matches!(e.issuer, Party::Member(_)) => field("issuer", 21),
         Event::Shipped(e) if !matches!(e.to, Party::Member(_)) => field("to", 20),
         Event::Shipped(e) if !e.certificates.is_empty() => field("certificates", 20),

@@ -31,7 +31,8 @@ pub fn permitted_roles(event: &Event) -> &'static [Role] {
         Event::Recalled(_) => &[Regulator, Coop, Processor, Supplier],
         Event::RegistryAdopted(_) => &[Authority, Regulator],
         // Kinds refused as not enforced: the roles their issues expect, so that a refusal names them.
-        Event::Prescribed(_) | Event::Produced(_) => &[Vet, Coop],
+        Event::Prescribed(_) => &[Vet],
+        Event::Produced(_) => &[Vet, Coop],
         Event::Engaged(_) => &[Coop, Processor],
         Event::Countersigned(_)
         | Event::LicenceChanged(_)

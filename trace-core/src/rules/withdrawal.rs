@@ -6,8 +6,8 @@
 //!   application and has not expired; a lot blocked after the application passes its blocks to the batch;
 //! - vet drugs, feed and feed additives go on live animals (livestock, poultry, aquatic), pesticides and
 //!   fertilisers on crops: never a vet drug on pork at a stall, nor a pesticide on pigs;
-//! - a prescription-only drug is applied by a vet (the `Prescribed` record a non-vet would cite comes with
-//!   issue 17);
+//! - a vet treats another's holding only when engaged by its holder, and a prescription-only drug is applied only
+//!   under a vet's prescription the application cites (`vets`);
 //! - a pesticide whose substances are highly toxic is never applied to a class that forbids it;
 //! - a withdrawal runs from [`treatment_start`], so a back-dated claim cannot shorten it, and binds the holding
 //!   treated (not parts already shipped); while it runs, that holding and everything made from it are not
@@ -50,6 +50,10 @@ impl Ctx<'_, '_> {
             return refuse(Facts::AppliedToInputLot { batch: b.id });
         };
         let holder = self.treated_holder(author, b, e)?;
+        // A vet treats another's holding only when its holder engaged it.
+        if !self.is_me(&holder) && !self.engaged_on(b, Some(&holder))? {
+            return refuse(Facts::VetNotEngaged { vet: self.author, batch: b.id, label: b.name() });
+        }
         let Some(lot) = self.ov.batch(e.input)? else {
             return refuse(Facts::UnknownInputLot { lot: e.input });
         };
@@ -84,10 +88,8 @@ impl Ctx<'_, '_> {
         if let Some(f) = self.crop_restriction(&info.name, &texts, class, at, (b.id, b.name()))? {
             return refuse(f);
         }
-        // A non-vet cites a vet's `Prescribed` record; `not_enforced` refuses that citation until issue 17
-        // builds its rules, so until then a prescription-only drug is given by a vet.
-        if info.prescription_only && !author.has(Role::Vet) {
-            return refuse(Facts::PrescriptionMissing { input: info.name.clone() });
+        if info.prescription_only {
+            self.prescription(b, info, e)?;
         }
         if let Some(exp) = info.expires {
             if self.time > exp {
