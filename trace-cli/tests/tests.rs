@@ -9,3 +9,4 @@ mod hygiene;
 mod outbox;
 mod outputs;
 mod qr;
+mod readme;
