@@ -117,7 +117,11 @@ impl Ctx<'_, '_> {
                 until: starts.plus_days(info.periods.meat_days),
                 holders: vec![holder],
             };
-            self.late_treatment(b, &mut w)?;
+            // Only a treatment claimed at or before the batch's last event can precede movements already
+            // recorded; an on-time one needs no walk of the batch's history.
+            if self.time <= b.last_time {
+                self.late_treatment(b, &mut w)?;
+            }
             b.withdrawals.push(w);
         }
         let applied = Applied {
