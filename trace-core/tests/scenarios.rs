@@ -717,6 +717,10 @@ fn banned_substances_are_refused_and_regulators_can_extend_the_list() {
         f.refused(&regulator(), day(6), countersign.clone()).facts,
         Facts::CountersignedBySelf { record: removal }
     );
+    // The second regulator rotated its key after the removal: still the regulator admitted before it.
+    let second2 = key(15);
+    f.ok(&second, day(6) - 60_000, Event::KeyRotated(KeyRotated { new_key: second2.public() }));
+    let second = second2;
     f.ok(&second, day(6), countersign);
     assert_eq!(f.l().registry_in_force().unwrap().removed, ["clenbuterol"]);
     f.ok(&supplier(), day(7), clen("Premix C2"));
@@ -1672,5 +1676,27 @@ mod vets {
             matches!(r, Error::Refused(Refusal { facts: Facts::VetNotEngaged { .. }, .. })),
             "the engagement ended: {r:?}"
         );
+    }
+
+    #[test]
+    fn an_engagement_survives_the_holders_key_rotation() {
+        let f = Farm::new();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+        let drug = f.lot(day(0), vet_drug("Amoxicillin", 7, false));
+        let k2 = key(32);
+        f.ok(&coop(), day(1), Event::KeyRotated(KeyRotated { new_key: k2.public() }));
+        // Shipping under the new key moves the co-op's holding to it.
+        f.deliver(&k2, day(1) + 60_000, herd, "1 head", &processor());
+        assert!(f.batch(herd).held_by(&k2.public()).is_some());
+        let e = Event::InputApplied(InputApplied {
+            batch: herd,
+            input: drug,
+            dose: q("1 ml"),
+            prescription: None,
+            vet_drug_code: None,
+            note: String::new(),
+            holding: Some(Party::Member(k2.public())),
+        });
+        f.ok(&vet(), day(2), e);
     }
 }

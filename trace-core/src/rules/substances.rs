@@ -133,9 +133,14 @@ impl Ctx<'_, '_> {
             .ov
             .actor(&self.author)?
             .ok_or_else(|| Error::Refused(Refusal::new(Facts::UnknownAuthor { author: self.author })))?;
+        // Its admission is that of its first key (a rotation re-stamps admitted_at with the rotation).
+        let original = match me.previous_keys.first() {
+            Some(k) => self.ov.actor(k)?.unwrap_or(me),
+            None => me,
+        };
         let removal_at = self.ov.record_index(&target)?.unwrap_or(u64::MAX);
-        let admitted_by = self.entry(me.admitted_at)?.record.body().author;
-        if me.admitted_at >= removal_at || first_keys.contains(&admitted_by) {
+        let admitted_by = self.entry(original.admitted_at)?.record.body().author;
+        if original.admitted_at >= removal_at || first_keys.contains(&admitted_by) {
             return refuse(Facts::CountersignedBySelf { record: target });
         }
         let mut a = self.adopted()?;

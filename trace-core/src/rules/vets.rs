@@ -53,11 +53,19 @@ impl Ctx<'_, '_> {
     }
 
     /// Whether the author (a vet) is engaged on `b` at the claimed time, by `holder` when given, else by any holder.
+    /// Holder keys are compared across rotations: an engagement by a holder's earlier key still holds.
     pub(super) fn engaged_on(&self, b: &BatchState, holder: Option<&PublicKey>) -> Result<bool, Error> {
         let t = self.time;
-        Ok(b.engaged
-            .iter()
-            .any(|g| self.is_me(&g.vet) && g.from <= t && t <= g.until && holder.is_none_or(|h| &g.holder == h)))
+        let holder_keys = match holder {
+            Some(h) => Some(self.all_keys_of(h)?),
+            None => None,
+        };
+        Ok(b.engaged.iter().any(|g| {
+            self.is_me(&g.vet)
+                && g.from <= t
+                && t <= g.until
+                && holder_keys.as_ref().is_none_or(|keys| keys.contains(&g.holder))
+        }))
     }
 
     /// Checks the prescription an application of a prescription-only drug cites, and returns the prescribing vet.
