@@ -268,15 +268,17 @@ fn table() -> Vec<Row> {
     t
 }
 
-/// Splits a command line into words, honouring single quotes.
-fn words(line: &str) -> Vec<String> {
+/// Splits a command line into words as a shell does, honouring single and double quotes (the table's and the
+/// README's).
+pub(crate) fn words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let (mut quoted, mut any) = (false, false);
+    let (mut quote, mut any) = (None, false);
     for c in line.chars() {
         match c {
-            '\'' => (quoted, any) = (!quoted, true),
-            c if c.is_whitespace() && !quoted => {
+            '\'' | '"' if quote.is_none() => (quote, any) = (Some(c), true),
+            c if quote == Some(c) => quote = None,
+            c if c.is_whitespace() && quote.is_none() => {
                 if any {
                     out.push(std::mem::take(&mut cur));
                 }

@@ -8,6 +8,8 @@ use std::process::Command;
 use trace_core::{DataDir, Origin};
 use trace_tests::{RunningNode, open_data_dir};
 
+use crate::backends::words;
+
 /// The block's commands, continuation lines joined and trailing comments dropped.
 fn using_it() -> Vec<String> {
     let readme = include_str!("../../README.md");
@@ -32,31 +34,6 @@ fn using_it() -> Vec<String> {
             out.push(std::mem::take(&mut cur).trim().to_owned());
         }
         cur.clear();
-    }
-    out
-}
-
-/// Shell words, honouring double quotes (the README's quoting).
-fn words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut cur, mut quoted, mut any) = (String::new(), false, false);
-    for c in line.chars() {
-        match c {
-            '"' => (quoted, any) = (!quoted, true),
-            c if c.is_whitespace() && !quoted => {
-                if any {
-                    out.push(std::mem::take(&mut cur));
-                }
-                any = false;
-            }
-            c => {
-                cur.push(c);
-                any = true;
-            }
-        }
-    }
-    if any {
-        out.push(cur);
     }
     out
 }

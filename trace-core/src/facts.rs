@@ -1081,7 +1081,7 @@ impl fmt::Display for Facts {
                     "expired" => "is not valid at this time",
                     _ => "is not a vet's prescription",
                 };
-                write!(f, "record {} {why}", &record.to_string()[..12])
+                write!(f, "record {} {why}", short(record))
             }
             VetNotEngaged { vet, batch, label } => write!(
                 f,
@@ -1174,12 +1174,12 @@ impl fmt::Display for Facts {
                 f,
                 "a banned substance found in {batch} (record {}) is not lifted by a release: it ends with a disposal \
                  a regulator countersigns, or a re-test (复检) that passes",
-                &lifts.to_string()[..12]
+                short(lifts)
             ),
             RetestNotOfFailure { record, batch } => write!(
                 f,
                 "record {} is not a failed inspection of {batch}; a re-test names the failed result it re-tests",
-                &record.to_string()[..12]
+                short(record)
             ),
             RetestNotAllowed { record, why } => {
                 let why = match why.as_str() {
@@ -1188,12 +1188,12 @@ impl fmt::Display for Facts {
                     "other-analyte" => "a re-test measures what the first test found",
                     _ => "a result is re-tested once",
                 };
-                write!(f, "{why} (first test: record {})", &record.to_string()[..12])
+                write!(f, "{why} (first test: record {})", short(record))
             }
             RetestTooLate { record, result, deadline, window } => write!(
                 f,
                 "a re-test of record {} ({result}) had to be applied for within {window} and reported by {deadline}",
-                &record.to_string()[..12]
+                short(record)
             ),
             NotOnCrop { input, listed_as, class, batch, label } => {
                 write!(f, "{input} may not be used on {class} crops such as {label} ({batch}): {listed_as}")
@@ -1212,13 +1212,13 @@ impl fmt::Display for Facts {
                 f,
                 "record {} needs a second regulator's signature: not its author's, nor a regulator its author admitted, \
                  nor one admitted after it",
-                &record.to_string()[..12]
+                short(record)
             ),
             NotCountersignable { record } => write!(
                 f,
                 "record {} cannot be countersigned: a regulator countersigns the disposal of goods in which a banned \
                  substance was found, or another regulator's removal from the substance registry (once)",
-                &record.to_string()[..12]
+                short(record)
             ),
         }
     }

@@ -69,6 +69,13 @@ pub struct Rule {
     pub source: String,
 }
 
+impl Rule {
+    /// Whether it applies at `t`: from its date on.
+    pub fn in_force(&self, t: Time) -> bool {
+        date_start(&self.from).is_some_and(|from| from <= t)
+    }
+}
+
 /// A substance (or a group, such as 瘦肉精).
 #[derive(Clone, PartialEq, Eq, Debug, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +115,7 @@ impl Entry {
 
     /// The first rule of this entry in force at `t` for which `f` says yes.
     pub fn rule_at(&self, t: Time, f: impl Fn(&Measure) -> bool) -> Option<&Rule> {
-        self.rules.iter().find(|r| f(&r.measure) && date_start(&r.from).is_some_and(|from| from <= t))
+        self.rules.iter().find(|r| f(&r.measure) && r.in_force(t))
     }
 }
 

@@ -31,6 +31,11 @@ fn coop_b() -> SecretKey {
     key(12)
 }
 
+/// A second lab (admitted by `Farm::with_lab_b`).
+fn lab_b() -> SecretKey {
+    key(13)
+}
+
 /// A founded ledger with a transporter, two more market stalls and a second co-op, and helpers that sign
 /// records naming the current heads of the batches they act on.
 struct Farm {
@@ -143,30 +148,53 @@ impl Farm {
         input: BatchId,
         prescription: Option<RecordId>,
     ) -> Result<Appended, Error> {
-        let e = Event::InputApplied(InputApplied {
+        self.submit(k, time, Farm::treatment_event(batch, input, prescription, None))
+    }
+
+    /// 10 ml of `input` on `batch`, as directed, citing `prescription`; of the holding of `holding` when named.
+    fn treatment_event(
+        batch: BatchId,
+        input: BatchId,
+        prescription: Option<RecordId>,
+        holding: Option<&SecretKey>,
+    ) -> Event {
+        Event::InputApplied(InputApplied {
             batch,
             input,
             dose: q("10 ml"),
             prescription,
             vet_drug_code: None,
             note: "as directed".into(),
-            holding: None,
-        });
-        self.submit(k, time, e)
+            holding: holding.map(|k| Party::Member(k.public())),
+        })
     }
 
     /// A treatment claimed at `time` and recorded at `accepted`.
     fn apply_late(&self, k: &SecretKey, time: u64, accepted: u64, batch: BatchId, input: BatchId) -> Appended {
-        let e = Event::InputApplied(InputApplied {
-            batch,
-            input,
-            dose: q("10 ml"),
-            prescription: None,
-            vet_drug_code: None,
-            note: "as directed".into(),
-            holding: None,
-        });
+        let e = Farm::treatment_event(batch, input, None, None);
         self.submit_late(k, time, accepted, e).unwrap_or_else(|e| panic!("late treatment refused: {e}"))
+    }
+
+    /// A farm with a second lab, for re-tests (复检 is made by another lab than the first).
+    fn with_lab_b() -> Farm {
+        let f = Farm::new();
+        f.t.ledger.append(admit(&authority(), &lab_b(), "Benxi food inspection institute", &[Role::Lab], T0)).unwrap();
+        f
+    }
+
+    /// A re-test (复检) of `of`: `inspect_event`'s record, of `kind`, naming the failure it re-tests.
+    fn retest_event(
+        batch: BatchId,
+        of: RecordId,
+        (analyte, kind): (&str, InspectionKind),
+        value: u64,
+        limit: u64,
+        verdict: Verdict,
+    ) -> Event {
+        match Farm::inspect_event(batch, analyte, value, limit, verdict) {
+            Event::Inspected(i) => Event::Inspected(Inspected { kind, retest_of: Some(of), ..i }),
+            _ => unreachable!(),
+        }
     }
 
     fn ship_event(batch: BatchId, qty: &str, to: &SecretKey) -> Event {
@@ -1090,33 +1118,16 @@ mod time_and_blocks {
     use super::*;
     use trace_core::rules::TREATMENT_GRACE_MS;
 
-    fn lab_b() -> SecretKey {
-        key(13)
-    }
-
     fn farm() -> Farm {
-        let f = Farm::new();
-        f.t.ledger.append(admit(&authority(), &lab_b(), "Benxi food inspection institute", &[Role::Lab], T0)).unwrap();
-        f
+        Farm::with_lab_b()
     }
 
     fn treatment(batch: BatchId, input: BatchId, holding: Option<&SecretKey>) -> Event {
-        Event::InputApplied(InputApplied {
-            batch,
-            input,
-            dose: q("10 ml"),
-            prescription: None,
-            vet_drug_code: None,
-            note: "as directed".into(),
-            holding: holding.map(|k| Party::Member(k.public())),
-        })
+        Farm::treatment_event(batch, input, None, holding)
     }
 
     fn retest(batch: BatchId, of: RecordId, kind: InspectionKind, verdict: Verdict, value: u64) -> Event {
-        match Farm::inspect_event(batch, "Clenbuterol (克伦特罗)", value, 0, verdict) {
-            Event::Inspected(i) => Event::Inspected(Inspected { kind, retest_of: Some(of), ..i }),
-            _ => unreachable!(),
-        }
+        Farm::retest_event(batch, of, ("Clenbuterol (克伦特罗)", kind), value, 0, verdict)
     }
 
     fn slaughter(herd: BatchId, head: &str, kg: &str) -> Event {
@@ -1470,33 +1481,16 @@ fn vet_drugs_go_on_animals_and_pesticides_on_crops() {
 mod review_fixes {
     use super::*;
 
-    fn lab_b() -> SecretKey {
-        key(13)
-    }
-
     fn farm() -> Farm {
-        let f = Farm::new();
-        f.t.ledger.append(admit(&authority(), &lab_b(), "Lab B", &[Role::Lab], T0)).unwrap();
-        f
+        Farm::with_lab_b()
     }
 
     fn treatment(batch: BatchId, input: BatchId) -> Event {
-        Event::InputApplied(InputApplied {
-            batch,
-            input,
-            dose: q("10 ml"),
-            prescription: None,
-            vet_drug_code: None,
-            note: "as directed".into(),
-            holding: None,
-        })
+        Farm::treatment_event(batch, input, None, None)
     }
 
     fn retest(batch: BatchId, of: RecordId, analyte: &str, value: u64, limit: u64, verdict: Verdict) -> Event {
-        match Farm::inspect_event(batch, analyte, value, limit, verdict) {
-            Event::Inspected(i) => Event::Inspected(Inspected { retest_of: Some(of), ..i }),
-            _ => unreachable!(),
-        }
+        Farm::retest_event(batch, of, (analyte, InspectionKind::Supervisory), value, limit, verdict)
     }
 
     fn failed_clen(f: &Farm, at: u64) -> (BatchId, RecordId) {
@@ -1688,15 +1682,6 @@ mod vets {
         // Shipping under the new key moves the co-op's holding to it.
         f.deliver(&k2, day(1) + 60_000, herd, "1 head", &processor());
         assert!(f.batch(herd).held_by(&k2.public()).is_some());
-        let e = Event::InputApplied(InputApplied {
-            batch: herd,
-            input: drug,
-            dose: q("1 ml"),
-            prescription: None,
-            vet_drug_code: None,
-            note: String::new(),
-            holding: Some(Party::Member(k2.public())),
-        });
-        f.ok(&vet(), day(2), e);
+        f.ok(&vet(), day(2), Farm::treatment_event(herd, drug, None, Some(&k2)));
     }
 }

@@ -257,11 +257,11 @@ impl Ctx<'_, '_> {
                 let on = |x: &Measure| matches!(x, Measure::NotOnCrops { crops } if crops.contains(&class));
                 // 农药管理条例 art. 34 (a highly toxic pesticide in vegetable, fruit, tea, fungus or herb production)
                 // is named as such; any other crop restriction by its announcement.
-                let art34 = m.entry.rules.iter().any(|r| {
-                    r.source == "pesticide-regulation-34"
-                        && on(&r.measure)
-                        && crate::registry::date_start(&r.from).is_some_and(|f| f <= at)
-                });
+                let art34 = m
+                    .entry
+                    .rules
+                    .iter()
+                    .any(|r| r.source == "pesticide-regulation-34" && on(&r.measure) && r.in_force(at));
                 if m.entry.toxicity.is_some() && art34 {
                     return Ok(Some(Facts::HighToxicityPesticide { input: input.to_owned(), class, batch, label }));
                 }

@@ -30,22 +30,22 @@ pub const TREATMENT_GRACE_MS: u64 = 15 * 60_000;
 /// 03:00 is not late.
 pub fn is_late(event: &Event, claimed: Time, precision: TimePrecision, accepted: Time) -> bool {
     let after = if matches!(event, Event::InputApplied(_)) { TREATMENT_GRACE_MS } else { LATE_ENTRY_MS };
-    let claimed = match precision {
+    accepted.0.saturating_sub(claim_end(claimed, precision).0) > after
+}
+
+/// The latest moment a claim names: the claimed time, or the end of the claimed day.
+fn claim_end(claimed: Time, precision: TimePrecision) -> Time {
+    match precision {
         TimePrecision::Day => claimed.plus_days(1),
         TimePrecision::Minute => claimed,
-    };
-    accepted.0.saturating_sub(claimed.0) > after
+    }
 }
 
 /// When a treatment's withdrawal period or pre-harvest interval starts: its claimed time (the end of the day, for
 /// a claim of a day without a time), but never before its acceptance less [`TREATMENT_GRACE_MS`]. A drug given
 /// on day 20 and claimed for day 1 counts from day 20.
 pub fn treatment_start(claimed: Time, precision: TimePrecision, accepted: Time) -> Time {
-    let claimed = match precision {
-        TimePrecision::Day => claimed.plus_days(1),
-        TimePrecision::Minute => claimed,
-    };
-    claimed.max(Time(accepted.0.saturating_sub(TREATMENT_GRACE_MS)))
+    claim_end(claimed, precision).max(Time(accepted.0.saturating_sub(TREATMENT_GRACE_MS)))
 }
 
 /// Refuses a claimed time after the ledger's clock by more than [`MAX_FUTURE_SKEW_MS`].
