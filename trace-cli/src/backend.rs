@@ -6,8 +6,8 @@
 use anyhow::{Context, bail};
 use trace_core::{BatchId, DataDir, Direction, Error, Ledger, Origin, Payload, Record};
 use trace_node::wire::{
-    self, ActorView, BatchRow, BatchState, BatchView, EntryView, Health, LineageResponse, RecallImpact, SubmitOk,
-    Summary, WireRecord,
+    self, ActorView, AtRisk, BatchRow, BatchState, BatchView, EntryView, Health, LineageResponse, RecallImpact,
+    SubmitOk, Summary, WireRecord,
 };
 
 use crate::client::Client;
@@ -103,6 +103,17 @@ impl Backend {
         match self {
             Backend::Local(d) => Ok(RecallImpact::from(&d.ledger.recall_impact(id)?)),
             Backend::Remote(c) => c.get(&format!("/v1/batches/{id}/recall-impact")),
+        }
+    }
+
+    /// At-risk lists: of one batch, or of every batch with a positive result.
+    pub fn at_risk(&self, batch: Option<BatchId>) -> anyhow::Result<Vec<AtRisk>> {
+        match self {
+            Backend::Local(d) => Ok(wire::list(&d.ledger.at_risk_views(batch)?)),
+            Backend::Remote(c) => match batch {
+                Some(id) => c.get(&format!("/v1/batches/{id}/at-risk")),
+                None => c.get("/v1/at-risk"),
+            },
         }
     }
 

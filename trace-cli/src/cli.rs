@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use trace_core::{
-    BatchId, CertKind, Commissioning, Gtin, Handle, InputKind, InspectionKind, Lot, Process, ProductClass, PublicKey,
-    Quantity, RecallLevel, RecordId, Role, Verdict, VerifierKey, VetDrugCode,
+    BatchId, CertKind, Commissioning, Gtin, Handle, InputKind, InspectionKind, Lot, Process, ProductClass, Production,
+    PublicKey, Quantity, RecallLevel, RecordId, Role, Verdict, VerifierKey, VetDrugCode,
 };
 
 /// `trace`: record and audit farm produce from farm input to market stall.
@@ -92,7 +92,7 @@ pub enum Command {
         #[arg(long)]
         new_key: PublicKey,
     },
-    /// Register a produce batch: a herd, a harvest, a milk collection (co-op, processor).
+    /// Register a produce batch: a herd, a planting, a harvest (co-op, processor); a processor's milk collection.
     #[command(
         after_help = "Example:\n  trace register --product '生猪 Live pigs' --class livestock --commissioning herd --quantity '40 head' --place 'Hetao farm, shed 3'"
     )]
@@ -231,9 +231,9 @@ pub enum Command {
         #[arg(long, default_value = "")]
         note: String,
     },
-    /// Record a sampling inspection (lab, regulator).
+    /// Record an inspection: a lab's or regulator's sampling, or a co-op's, processor's or market's own screening.
     #[command(
-        after_help = "Example:\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012 --analyte clenbuterol --value 1.2 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict fail\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012-R --analyte clenbuterol --value 0 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict pass --retest-of 4f1c…9a\n\nA banned substance found is not lifted by `trace release`: a re-test (复检, by another lab, not a rapid method,\napplied for within 5 working days of the result or 4 hours of a rapid test) that passes lifts it, or the goods are\ndisposed of and a regulator countersigns the disposal (`trace countersign`)."
+        after_help = "Example:\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012 --analyte clenbuterol --value 1.2 --limit 0 --unit µg/kg --method 'GB/T 22286' --verdict fail\n  trace inspect 7K3M-Q9TA-C2XVR --sample S-0012-R --analyte clenbuterol --value nd --unit µg/kg --method 'GB/T 22286' --verdict pass --retest-of 4f1c…9a\n  trace inspect 4P34-HB8T-6ETF6 --kind rapid --sample KJ-0412 --analyte 克伦特罗 --method '胶体金试纸' --verdict fail --key market.key\n\n--value nd (or 未检出) records \"not detected\", which never fails. A banned substance fails at any value.\nA banned substance found is not lifted by `trace release`: a re-test (复检, by another lab, not a rapid method,\napplied for within 5 working days of the result or 4 hours of a rapid test) that passes lifts it, or the goods are\ndisposed of and a regulator countersigns the disposal (`trace countersign`).\nA co-op, processor or market screens goods it holds with --kind rapid (快检) or self (自检); a positive holds\nthem until a laboratory's test (--retest-of the screening) passes, or they are disposed of."
     )]
     Inspect {
         /// Batch sampled.
@@ -244,7 +244,7 @@ pub enum Command {
         /// What was measured.
         #[arg(long)]
         analyte: String,
-        /// Measured value (up to three decimals).
+        /// Measured value (up to three decimals), or nd (未检出, not detected); none for a qualitative result.
         #[arg(long)]
         value: Option<String>,
         /// Limit (up to three decimals).
@@ -502,6 +502,37 @@ pub enum Command {
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: usize,
+    },
+    /// Record milk or eggs from a herd or flock you hold (co-op): the herd keeps its number.
+    #[command(
+        after_help = "Example:\n  trace produce 7K3M-Q9TA-C2XVR --process milking --quantity '480 l' --lot M20261204 --key coop.key\n\nMilk produced during a treatment's milk discard period (弃奶期; the whole withdrawal when the label gives none),\nor eggs during its egg period, is recorded and held: it can only be disposed of (`trace dispose`)."
+    )]
+    Produce {
+        /// The herd or flock.
+        source: BatchId,
+        /// milking (livestock to dairy) or laying (poultry to eggs).
+        #[arg(long)]
+        process: Production,
+        /// Product description; "生鲜乳 Raw milk" or "鲜鸡蛋 Eggs" when not given.
+        #[arg(long)]
+        product: Option<String>,
+        /// Quantity, e.g. "480 l" or "120 kg".
+        #[arg(long)]
+        quantity: Quantity,
+        /// GTIN (8 to 14 digits with check digit).
+        #[arg(long)]
+        gtin: Option<Gtin>,
+        /// Lot number (GS1 AI 10).
+        #[arg(long)]
+        lot: Option<Lot>,
+    },
+    /// Batches at risk: every other batch fed from the lots a positive result's batch was fed (regulator).
+    #[command(
+        after_help = "Example:\n  trace at-risk --node http://127.0.0.1:8080 --key regulator.key\n  trace at-risk V703-R4J1-4X498 --data ./ledger --json\n\nWithout a batch: the list for every batch with a failed inspection or positive screening. Nothing on it is\nblocked; it says where to sample next."
+    )]
+    AtRisk {
+        /// One batch (positive or not); every positive when omitted.
+        batch: Option<BatchId>,
     },
     /// Every batch an input lot or batch reached, and who holds it now (regulator).
     #[command(

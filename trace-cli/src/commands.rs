@@ -364,10 +364,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }))
         }
         Command::Inspect { batch, sample, analyte, value, limit, unit, method, verdict, kind, retest_of } => {
-            let value_milli = milli_of(&value, "value")?;
+            let not_detected =
+                value.as_deref().is_some_and(|v| matches!(v.trim(), "nd" | "ND" | "未检出" | "not-detected"));
+            let value_milli = if not_detected { None } else { milli_of(&value, "value")? };
             let limit_milli = milli_of(&limit, "limit")?;
             // No value is a qualitative result: the verdict itself.
-            let result = value_milli.map_or(Measurement::Qualitative(verdict), Measurement::Value);
+            let result = match value_milli {
+                _ if not_detected => Measurement::NotDetected,
+                Some(v) => Measurement::Value(v),
+                None => Measurement::Qualitative(verdict),
+            };
             ctx.record(Event::Inspected(Inspected {
                 batch,
                 sample,
@@ -524,6 +530,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     Time(e.accepted).display_local()
                 );
             }
+            Ok(())
+        }
+        Command::Produce { source, process, product, quantity, gtin, lot } => {
+            let (default, class) = match process {
+                Production::Milking => ("生鲜乳 Raw milk", ProductClass::Dairy),
+                Production::Laying => ("鲜鸡蛋 Eggs", ProductClass::Egg),
+            };
+            let product = product.unwrap_or_else(|| default.to_owned());
+            let output = TransformOutput { product, class, quantity, gtin, lot };
+            ctx.record(Event::Produced(Produced { source, process, output }))
+        }
+        Command::AtRisk { batch } => {
+            let json = ctx.global.json;
+            let lists = ctx.backend()?.at_risk(batch)?;
+            if json {
+                return print_json(&lists);
+            }
+            crate::show::print_at_risk(&lists);
             Ok(())
         }
         Command::RecallImpact { batch } => {

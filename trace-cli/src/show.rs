@@ -1,8 +1,9 @@
 //! Human-readable printing of batch views, public summaries and recall impacts: the typed JSON shapes of
 //! `trace_node::wire`, the same whether they came from a local ledger or a node.
 
+use trace_core::Event;
 use trace_core::{BlockKind, Status, Time, Verdict};
-use trace_node::wire::{BatchKind, BatchView, EntryView, RecallImpact, Summary};
+use trace_node::wire::{AtRisk, BatchKind, BatchState, BatchView, EntryView, RecallImpact, Summary};
 
 use crate::output;
 
@@ -18,6 +19,8 @@ fn block_name(k: BlockKind) -> &'static str {
         BlockKind::Recalled => "recalled",
         BlockKind::BannedSubstanceFound => "banned substance found",
         BlockKind::WithdrawalBreached => "made during a withdrawal",
+        BlockKind::ScreeningPositive => "screening positive, awaiting a laboratory test",
+        BlockKind::Discard => "produced during a discard period: dispose of it",
     }
 }
 
@@ -55,7 +58,10 @@ pub(crate) fn print_summary(sm: &Summary, status: Status, history: &[EntryView])
         format!("{} ({}) — {} at {}, {}", o.farm, o.registration, o.product, o.place, date(o.time))
     });
     section("inputs", &sm.inputs, |i| {
-        let w = if i.withdrawal_days == 0 {
+        let w = if let Some(d) = i.discard_ends {
+            let over = if d <= Time::now() { "ended" } else { "until" };
+            format!("its milk or egg discard period {over} {} (the herd's withdrawal does not bind them)", date(d))
+        } else if i.withdrawal_days == 0 {
             "no withdrawal period".to_owned()
         } else if !i.binds {
             format!(
@@ -102,6 +108,51 @@ pub(crate) fn print_summary(sm: &Summary, status: Status, history: &[EntryView])
         let late = if e.late { " (entered late)" } else { "" };
         format!("#{} {} {} by {}{late}", e.index, date(Time(e.time)), e.kind, e.author_name)
     });
+}
+
+/// Prints `trace at-risk` for people.
+pub(crate) fn print_at_risk(lists: &[AtRisk]) {
+    if lists.is_empty() {
+        println!("no positive results: nothing is at risk");
+    }
+    for l in lists {
+        println!("{} {} {}", output::bold("at risk from"), l.source.id, product_of(&l.source));
+        for p in &l.positives {
+            if let Event::Inspected(i) = &p.event {
+                println!(
+                    "  {} {} {} {} by {} ({})",
+                    date(Time(p.time)),
+                    i.analyte,
+                    i.result,
+                    i.unit,
+                    p.author_name,
+                    i.kind
+                );
+            }
+        }
+        if matches!(l.source.kind, BatchKind::Input { .. }) {
+            println!("  an input lot: every batch fed from it carries its block (trace recall-impact {})", l.source.id);
+        } else if l.lots.iter().all(|x| x.batches.is_empty()) {
+            println!("  no other batch was fed from its lots");
+        }
+        for lot in &l.lots {
+            println!("  fed {} {}: {} other batches", lot.lot.id, product_of(&lot.lot), lot.batches.len());
+            for r in &lot.batches {
+                let indent = "  ".repeat(r.depth as usize);
+                let held: Vec<String> =
+                    r.batch.holdings.iter().map(|h| format!("{} by {}", h.quantity, h.holder.short())).collect();
+                let sold = if r.batch.sold.is_zero() { String::new() } else { format!(", {} sold", r.batch.sold) };
+                println!("    {indent}{}  {}  (held {}{sold})", r.batch.id, product_of(&r.batch), held.join(", "));
+            }
+        }
+    }
+}
+
+fn product_of(b: &BatchState) -> &str {
+    match &b.kind {
+        BatchKind::Produce { product, .. } => product,
+        BatchKind::Input { name, .. } => name,
+    }
 }
 
 /// Prints `trace recall-impact` for people.

@@ -224,6 +224,73 @@ fn table() -> Vec<Row> {
         row("countersign {disposal} --note 'witnessed at the plant'", "regulator", 0),
         row("countersign {disposal} --note 'again'", "regulator", 3),
         row("show {herd2}", "regulator", 0),
+        // Issue 17: screenings hold pending a laboratory; milk follows its herd; a mistaken treatment is lifted by
+        // its author's correction and a regulator's countersignature; the at-risk list.
+        Row {
+            creates: &["cows"],
+            ..row(
+                "register --product '荷斯坦奶牛 Dairy cows' --class livestock --commissioning herd --quantity '20 head' \
+                 --place 'Hetao dairy'",
+                "coop",
+                0,
+            )
+        },
+        row("engage {cows} --vet {vet_pub} --until 2099-12-31", "coop", 0),
+        Row {
+            creates: &["mastitis"],
+            ..row(
+                "register-input --kind vet-drug --name '土霉素注射液 Oxytetracycline' --approval '兽药字(2022)150010001' \
+                 --lot OX-1 --substance oxytetracycline --withdrawal-days 28 --milk-hours 168 --quantity '50 box'",
+                "supplier",
+                0,
+            )
+        },
+        row(
+            "register-input --kind vet-drug --name 'Forever' --approval none --lot FV-1 --withdrawal-days 36500 \
+             --quantity '1 box'",
+            "supplier",
+            3,
+        ),
+        Row {
+            record: Some("screen"),
+            ..row("inspect {cows} --kind rapid --sample KJ-1 --analyte 克伦特罗 --method '胶体金试纸' --verdict fail", "coop", 0)
+        },
+        row("inspect {cows} --kind rapid --sample KJ-2 --analyte 克伦特罗 --verdict fail", "market", 3),
+        row("inspect {cows} --kind supervisory --sample KJ-3 --analyte 克伦特罗 --verdict fail", "coop", 3),
+        row("ship {cows} --quantity '1 head' --to {processor_pub}", "coop", 3),
+        row("at-risk {cows}", "regulator", 0),
+        row(
+            "inspect {cows} --sample KJ-1-R --analyte clenbuterol --value nd --unit µg/kg --method 'GB/T 22286' \
+             --verdict fail --kind entrusted --retest-of {screen}",
+            "lab",
+            3,
+        ),
+        row(
+            "inspect {cows} --sample KJ-1-R --analyte clenbuterol --value nd --unit µg/kg --method 'GB/T 22286' \
+             --verdict pass --kind entrusted --retest-of {screen}",
+            "lab",
+            0,
+        ),
+        Row { record: Some("treated"), ..row("apply {cows} --input {mastitis} --dose '1 box'", "vet", 0) },
+        Row { creates: &["milk"], ..row("produce {cows} --process milking --quantity '480 l'", "coop", 0) },
+        row("ship {milk} --quantity '480 l' --to {processor_pub}", "coop", 3),
+        row("release {milk} --lifts {treated} --reason 'paperwork'", "regulator", 3),
+        row("dispose {milk} --quantity '480 l' --method '无害化处理'", "coop", 0),
+        row(
+            "register --product 'Raw milk' --class dairy --commissioning milk-collection --quantity '100 l'",
+            "coop",
+            3,
+        ),
+        row("produce {cows} --process laying --quantity '10 kg'", "coop", 3),
+        Row {
+            record: Some("correction"),
+            ..row("correct {treated} --reason 'recorded on the wrong herd' --corrected 'given to herd 3'", "vet", 0)
+        },
+        row("countersign {correction} --note 'checked the vet book'", "regulator", 0),
+        Row { creates: &["milk2"], ..row("produce {cows} --process milking --quantity '480 l'", "coop", 0) },
+        row("ship {milk2} --quantity '480 l' --to {processor_pub}", "coop", 0),
+        row("show {milk}", "regulator", 0),
+        row("at-risk", "regulator", 0),
         // Issue 16: the registry, by the same command on both backends; a removal waits for a second regulator.
         row("ban zilpaterol 齐帕特罗 --reason '农业农村部公告 (illustrative)'", "regulator", 0),
         row("ban --unban aspirin --reason 'not an entry'", "regulator", 3),
@@ -411,10 +478,11 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
         "/v1/proof/inclusion?index=3".into(),
         "/v1/proof/consistency?old=3".into(),
         "/v1/entries?from=0&limit=10".into(),
+        "/v1/at-risk".into(),
     ];
     for b in ["feed", "drug", "pesticide", "herd"] {
         let id = &names[b];
-        for route in ["", "/history", "/back", "/forward", "/recall-impact"] {
+        for route in ["", "/history", "/back", "/forward", "/recall-impact", "/at-risk"] {
             paths.push(format!("/v1/batches/{id}{route}"));
         }
         paths.push(format!("/v1/public/batches/{id}"));

@@ -200,24 +200,38 @@ impl View<'_> {
         let object = "ObjectEvent";
         let transformation = "TransformationEvent";
         let kind = match &body.event {
-            Event::BatchRegistered(e) => {
+            // A registration, and milk or eggs commissioned from a herd or flock that is not consumed: an
+            // ObjectEvent ADD of the new batch (naming its source), not a transformation, which would read as the
+            // herd used up.
+            Event::BatchRegistered(_) | Event::Produced(_) => {
                 let id = BatchId::derive(&entry.record.id(), 0);
+                let (quantity, product, class, how, gtin, lot) = match &body.event {
+                    Event::Produced(e) => {
+                        let o = &e.output;
+                        set("trace:source", json!(self.uri(e.source)?));
+                        (o.quantity, &o.product, o.class, e.process.as_str(), &o.gtin, &o.lot)
+                    }
+                    Event::BatchRegistered(e) => {
+                        set("trace:place", json!(e.place));
+                        (e.quantity, &e.product, e.class, e.commissioning.as_str(), &e.gtin, &e.lot)
+                    }
+                    _ => return Ok(None),
+                };
                 set("action", json!("ADD"));
                 set("bizStep", cbv("BizStep", "commissioning"));
                 set("disposition", cbv("Disp", "active"));
-                set("quantityList", json!([self.qty(id, Some(e.quantity))?]));
+                set("quantityList", json!([self.qty(id, Some(quantity))?]));
                 set(
                     "ilmd",
                     json!({
                         "trace:batch": id.to_string(),
-                        "trace:product": e.product,
-                        "trace:productClass": e.class.as_str(),
-                        "trace:commissioning": e.commissioning.as_str(),
-                        "trace:gtin": e.gtin.as_ref().map(|g| g.as_str()),
-                        "trace:lot": e.lot.as_ref().map(|l| l.as_str()),
+                        "trace:product": product,
+                        "trace:productClass": class.as_str(),
+                        "trace:commissioning": how,
+                        "trace:gtin": gtin.as_ref().map(|g| g.as_str()),
+                        "trace:lot": lot.as_ref().map(|l| l.as_str()),
                     }),
                 );
-                set("trace:place", json!(e.place));
                 object
             }
             Event::InputLotRegistered(e) => {

@@ -205,6 +205,8 @@ rules! {
     LimitExceeded => "limit-exceeded", Invalid;
     /// Record format 2 defines this event kind or field, but its rules are not built yet.
     NotEnforced => "not-enforced", Unprocessable;
+    /// A withdrawal period, discard period or pre-harvest interval outside the bounds of the official lists.
+    PeriodOutOfRange => "period-out-of-range", Unprocessable;
 }
 
 impl Rule {

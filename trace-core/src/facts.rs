@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::error::{Rule, short};
-use crate::event::{RegistryKind, Verdict};
+use crate::event::{InspectionKind, Production, RegistryKind, Verdict};
 use crate::ids::{BatchId, RecordId};
 use crate::keys::PublicKey;
 use crate::shared::ContentHash;
@@ -767,6 +767,58 @@ pub enum Facts {
         /// The field.
         field: String,
     },
+    /// An inspection by a co-op, processor or market that is not its own screening: only a rapid test or a
+    /// self-test, and never a re-test (a re-test is a laboratory's).
+    ScreeningOnly {
+        /// The author's name.
+        actor: String,
+        /// The kind of inspection asked for.
+        kind: InspectionKind,
+        /// Whether it named a result it re-tests.
+        retest: bool,
+    },
+    /// A release of milk or eggs produced during a discard period: they are only disposed of.
+    DiscardNotReleased {
+        /// The batch.
+        batch: BatchId,
+        /// The record named.
+        lifts: RecordId,
+    },
+    /// Milk or eggs from goods that do not give them, or into the wrong class: milking takes livestock to dairy,
+    /// laying poultry to eggs.
+    ProductionMismatch {
+        /// Milking or laying.
+        process: Production,
+        /// The source's class.
+        source_class: ProductClass,
+        /// The output's class.
+        output_class: ProductClass,
+        /// The source.
+        batch: BatchId,
+        /// Its label.
+        label: String,
+    },
+    /// Milk or eggs registered, or milked by a transform, instead of produced out of their herd or flock, which
+    /// is what links them to its treatments.
+    ProduceFromHerd {
+        /// The class registered, or dairy for a milking transform.
+        class: ProductClass,
+    },
+    /// A withdrawal period, milk discard period or pre-harvest interval longer than any in the official lists.
+    PeriodOutOfRange {
+        /// The lot's name.
+        input: String,
+        /// Which period: "withdrawal period", "milk discard period", "egg period" or "pre-harvest interval".
+        period: String,
+        /// The value claimed.
+        value: u32,
+        /// The longest allowed.
+        max: u32,
+        /// "days" or "hours".
+        unit: String,
+        /// Where the bound comes from.
+        source: String,
+    },
 }
 
 impl Facts {
@@ -861,6 +913,14 @@ impl Facts {
                 label: "Pork loin".into(),
             },
             Facts::CountersignedBySelf { record },
+            Facts::PeriodOutOfRange {
+                input: "Florfenicol injection".into(),
+                period: "withdrawal period".into(),
+                value: 36_500,
+                max: 500,
+                unit: "days".into(),
+                source: "农业部公告第278号".into(),
+            },
         ]
     }
 
@@ -947,6 +1007,9 @@ impl Facts {
             | RetestNotAllowed { .. }
             | RetestTooLate { .. }
             | NotCountersignable { .. } => Rule::InvalidState,
+            ScreeningOnly { .. } => Rule::RoleNotPermitted,
+            DiscardNotReleased { .. } | ProductionMismatch { .. } | ProduceFromHerd { .. } => Rule::InvalidState,
+            PeriodOutOfRange { .. } => Rule::PeriodOutOfRange,
         }
     }
 }
@@ -1067,6 +1130,8 @@ impl fmt::Display for Facts {
                     BlockKind::Recalled => "recalled",
                     BlockKind::BannedSubstanceFound => "held after a banned substance was found",
                     BlockKind::WithdrawalBreached => "held as made from treated goods during their withdrawal period",
+                    BlockKind::ScreeningPositive => "held after a positive screening, awaiting a laboratory test",
+                    BlockKind::Discard => "held for disposal, as produced during a discard period,",
                 };
                 let via = if source == batch { String::new() } else { format!(" through ancestor {source}") };
                 write!(f, "{label} ({batch}) is {how}{via} since {since} ({reason}); it cannot be {action}")
@@ -1217,8 +1282,44 @@ impl fmt::Display for Facts {
             NotCountersignable { record } => write!(
                 f,
                 "record {} cannot be countersigned: a regulator countersigns the disposal of goods in which a banned \
-                 substance was found, or another regulator's removal from the substance registry (once)",
+                 substance was found, another regulator's removal from the substance registry, or a treatment's \
+                 correction by its author (once)",
                 short(record)
+            ),
+            ScreeningOnly { actor, kind, retest: true } => write!(
+                f,
+                "{actor} screens goods it holds; a re-test is a laboratory's, not a {kind} by {actor}"
+            ),
+            ScreeningOnly { actor, kind, retest: false } => write!(
+                f,
+                "{actor} screens goods it holds by a rapid test or a self-test; a {kind} inspection is a laboratory's \
+                 or a regulator's"
+            ),
+            DiscardNotReleased { batch, lifts } => write!(
+                f,
+                "{batch} was produced during the discard period of treatment {}: it is not released, only disposed of \
+                 (a correction of the treatment, countersigned by a regulator, lifts it)",
+                short(lifts)
+            ),
+            ProductionMismatch { process, source_class, output_class, batch, label } => {
+                let (from, into) = match process {
+                    Production::Milking => ("livestock", "dairy"),
+                    Production::Laying => ("poultry", "egg"),
+                };
+                write!(
+                    f,
+                    "{process} takes {from} to {into}; {label} ({batch}) is {source_class} and the output {output_class}"
+                )
+            }
+            ProduceFromHerd { class } => write!(
+                f,
+                "{class} goods come out of their herd or flock: record them with Produced (`trace produce`), which \
+                 links them to its treatments and their discard periods"
+            ),
+            PeriodOutOfRange { input, period, value, max, unit, source } => write!(
+                f,
+                "{input} claims a {period} of {value} {unit}, more than the {max} {unit} this ledger accepts ({source}); \
+                 check the label"
             ),
         }
     }

@@ -415,6 +415,16 @@ impl Cx<'_> {
                     r.notes = e.process.to_string();
                 }
             }
+            Event::Produced(e) => {
+                if e.source == b.id {
+                    // The herd's own rows do not list each milking: its milk's rows do.
+                    return Ok(None);
+                }
+                set_quantity(&mut r, e.output.quantity);
+                r.cte = "Harvesting".into();
+                r.location = self.site(&author, &place)?;
+                r.notes = format!("{} from {}", e.process, self.tlc(e.source)?);
+            }
             Event::Sold(e) => {
                 set_quantity(&mut r, e.quantity);
                 r.cte = "Sale".into();

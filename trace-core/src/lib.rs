@@ -70,7 +70,7 @@ pub use note::{
     VerifierKey,
 };
 pub use payload::{MAX_PAYLOAD_LEN, Payload, PayloadError};
-pub use query::{Direction, ImpactHolder, Reached, RecallImpact};
+pub use query::{AtRisk, AtRiskLot, Direction, ImpactHolder, Reached, RecallImpact};
 pub use record::{Extension, LogEntry, MAX_RECORD_BYTES, Record, RecordBody, claimed_order, sign_event};
 pub use schema::{batch_key, entry_key};
 pub use shared::{
@@ -92,7 +92,7 @@ pub use values::{
     DISPLAY_OFFSET_MS, Gtin, HANDLE_MAX, Handle, InputKind, Lot, Origin, ProductClass, Quantity, Role, Time,
     TimePrecision, Unit, VetDrugCode, format_milli,
 };
-pub use views::{ActorView, BatchRow, BatchView, EntryView, LineageRow, LineageView};
+pub use views::{ActorView, AtRiskView, BatchRow, BatchView, EntryView, LineageRow, LineageView};
 pub use witness::{
     AddCheckpoint, Cosigner, Fork, ForkKind, MAX_WITNESS_PROOF_LINES, WITNESS_STATE_FILE, Witness, WitnessError,
     Witnessed, detect_fork,

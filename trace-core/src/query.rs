@@ -44,6 +44,28 @@ pub struct ImpactHolder {
     pub batches: Vec<BatchId>,
 }
 
+/// A positive result's batch and the other batches fed from the lots it was fed: a list for regulators to sample
+/// next, not a block (issue 17).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtRisk {
+    /// The batch found positive.
+    pub source: BatchState,
+    /// The failed inspections of it, oldest first (empty when asked about a batch with none).
+    pub positives: Vec<LogEntry>,
+    /// Each lot it (or an ancestor) was fed, with the other batches fed from it and what was made from them.
+    pub lots: Vec<AtRiskLot>,
+}
+
+/// One lot of an [`AtRisk`] list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtRiskLot {
+    /// The input lot.
+    pub lot: BatchState,
+    /// Batches fed from it (depth 0) and their descendants (depth from the batch fed), excluding the positive
+    /// batch and what was made from it, and batches an earlier lot of the list already names.
+    pub batches: Vec<Reached>,
+}
+
 /// Direction of a lineage walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -124,6 +146,69 @@ impl Ledger {
             holders.push(ImpactHolder { holder, name, batches: batches.into_iter().collect() });
         }
         Ok(RecallImpact { source: src, reached, holders })
+    }
+
+    /// The batches at risk from what `batch` was fed: every other batch fed from the same lots, and what was made
+    /// from them. The positive batch's own descendants carry its block already and are left out; its ancestors
+    /// fed from the lot (the rest of the herd) are in.
+    pub fn at_risk(&self, batch: BatchId) -> Result<AtRisk, Error> {
+        let positives = self.positives()?.into_iter().filter(|e| e.record.body().event.acted_on() == [batch]).collect();
+        self.at_risk_with(batch, positives)
+    }
+
+    fn at_risk_with(&self, batch: BatchId, positives: Vec<LogEntry>) -> Result<AtRisk, Error> {
+        let source = self.batch(batch)?.ok_or_else(|| Error::NotFound(format!("batch {batch}")))?;
+        let mut seen: BTreeSet<BatchId> = BTreeSet::from([batch]);
+        seen.extend(self.lineage(batch, Direction::Forward)?.into_iter().map(|r| r.batch.id));
+        let mut lots = Vec::new();
+        // A positive input lot has no lots of its own: what was fed from it carries its block already.
+        let mut lot_ids: Vec<BatchId> = Vec::new();
+        for a in &source.applied {
+            if !lot_ids.contains(&a.lot) {
+                lot_ids.push(a.lot);
+            }
+        }
+        for lot_id in lot_ids {
+            let Some(lot) = self.batch(lot_id)? else { continue };
+            let mut batches = Vec::new();
+            for (k, _) in self.store().scan_prefix(&schema::applied_prefix(lot_id))? {
+                let Some(fed) = BatchId::from_value(schema::tail_u64(&k)?) else { continue };
+                if !seen.insert(fed) {
+                    continue;
+                }
+                let state = self
+                    .batch(fed)?
+                    .ok_or_else(|| schema::corrupt(&k, format!("application to missing batch {fed}")))?;
+                batches.push(Reached { batch: state, depth: 0 });
+                for r in self.lineage(fed, Direction::Forward)? {
+                    if seen.insert(r.batch.id) {
+                        batches.push(r);
+                    }
+                }
+            }
+            lots.push(AtRiskLot { lot, batches });
+        }
+        Ok(AtRisk { source, positives, lots })
+    }
+
+    /// Every failed inspection (screening or laboratory), oldest first.
+    pub fn positives(&self) -> Result<Vec<LogEntry>, Error> {
+        let keys = self.store().scan_prefix(&schema::positives_prefix())?;
+        keys.iter().map(|(k, _)| self.entry(schema::tail_u64(k)?)).collect()
+    }
+
+    /// The at-risk list of every batch with a positive result, in the order of their first positives.
+    pub fn at_risk_all(&self) -> Result<Vec<AtRisk>, Error> {
+        let mut by_batch: Vec<(BatchId, Vec<LogEntry>)> = Vec::new();
+        for e in self.positives()? {
+            for b in e.record.body().event.acted_on() {
+                match by_batch.iter_mut().find(|(id, _)| *id == b) {
+                    Some((_, list)) => list.push(e.clone()),
+                    None => by_batch.push((b, vec![e.clone()])),
+                }
+            }
+        }
+        by_batch.into_iter().map(|(b, positives)| self.at_risk_with(b, positives)).collect()
     }
 
     /// The batch carrying a GTIN and lot, if registered.

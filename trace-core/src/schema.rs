@@ -21,6 +21,7 @@
 //! | `n` | `n` ‖ handle | the actor's public key (32 bytes) |
 //! | `r` | `r` ‖ inspection record id | (empty): the failed inspection has been re-tested |
 //! | `k` | `k` ‖ record id | index u64 of the entry that countersigned the record |
+//! | `f` | `f` ‖ index u64 | (empty): the entry is a failed inspection (a positive result) |
 //!
 //! Every key is built, and every key or u64 value taken apart, by a function of this module: no other module
 //! spells a prefix byte. A key or value of the wrong shape is [`Error::CorruptKey`], naming the key.
@@ -117,6 +118,18 @@ pub(crate) fn read_handle_value(key: &[u8], value: &[u8]) -> Result<PublicKey, E
         .try_into()
         .map_err(|_| corrupt(key, format!("a {}-byte value where a 32-byte key belongs", value.len())))?;
     PublicKey::from_bytes(bytes).map_err(|e| corrupt(key, e.to_string()))
+}
+
+pub(crate) fn positive(index: u64) -> Vec<u8> {
+    cat(b'f', &[&index.to_be_bytes()])
+}
+
+pub(crate) fn positives_prefix() -> Vec<u8> {
+    vec![b'f']
+}
+
+pub(crate) fn applied_prefix(lot: BatchId) -> Vec<u8> {
+    cat(b'a', &[&lot.value().to_be_bytes()])
 }
 
 pub(crate) fn retest(first: &RecordId) -> Vec<u8> {

@@ -93,6 +93,13 @@ pub enum BlockKind {
     /// Made, during a withdrawal period or pre-harvest interval, from goods whose treatment was recorded late
     /// (the record that placed it is that treatment); a regulator releases it after checking.
     WithdrawalBreached,
+    /// A co-op's, processor's or market's own screening (快检, 自检) found something: held pending a laboratory
+    /// test, whose pass lifts it and whose failure replaces it with the laboratory's block.
+    ScreeningPositive,
+    /// Milk or eggs produced during the milk discard (弃奶期) or egg period of a treatment of their herd or flock
+    /// (the record that placed it is that treatment): never released, only disposed of; a countersigned
+    /// correction of the treatment lifts it.
+    Discard,
 }
 
 /// A block on a batch, placed on `source` and reaching this batch through lineage (or `source` itself).
@@ -133,6 +140,11 @@ pub struct Withdrawal {
     pub days: u32,
     /// The first moment the goods may move again: `starts` plus `days`.
     pub until: Time,
+    /// The first moment milk from the treated herd is no longer discarded: `starts` plus the label's milk discard
+    /// period (弃奶期), or `until` when the label gives none.
+    pub milk_until: Time,
+    /// The same for eggs from a treated flock: the label's egg period, or `until`.
+    pub eggs_until: Time,
     /// The holders whose holdings it binds: the one treated and, for a treatment recorded late, whoever received
     /// treated goods from them since. Empty: every holding (a transform's outputs, made from treated goods).
     pub holders: Vec<PublicKey>,
@@ -146,6 +158,19 @@ impl Withdrawal {
 }
 
 impl Withdrawal {
+    /// Until when milk or eggs produced by the treated herd or flock are discarded.
+    pub fn discard_until(&self, process: crate::event::Production) -> Time {
+        match process {
+            crate::event::Production::Milking => self.milk_until,
+            crate::event::Production::Laying => self.eggs_until,
+        }
+    }
+
+    /// The end of the latest period it sets: meat, milk or eggs.
+    pub fn last_until(&self) -> Time {
+        self.until.max(self.milk_until).max(self.eggs_until)
+    }
+
     /// What the interval is called: "pre-harvest interval" for pesticides, "withdrawal period" otherwise.
     pub fn interval_name(&self) -> &'static str {
         match self.kind {

@@ -110,6 +110,9 @@ pub struct InputView {
     pub late: bool,
     /// The vet whose prescription it cites, for a prescription-only drug.
     pub prescribed_by: Option<String>,
+    /// For milk or eggs, the end of the treatment's milk discard period (弃奶期) or egg period: what binds them
+    /// instead of the herd's or flock's withdrawal (milk produced before it is held for disposal).
+    pub discard_ends: Option<Time>,
     /// Whether the lot is itself on hold or recalled.
     pub lot_status: Status,
 }
@@ -403,7 +406,17 @@ impl Ledger {
                             .or(theirs)
                             .map(|w| w.until)
                             .unwrap_or_else(|| body.time.plus_days(info.periods.meat_days));
-                        let binds = mine.is_some() || info.periods.meat_days == 0;
+                        let produce_of = match state.kind {
+                            BatchKind::Produce { class: crate::values::ProductClass::Dairy, .. } => {
+                                Some(crate::event::Production::Milking)
+                            }
+                            BatchKind::Produce { class: crate::values::ProductClass::Egg, .. } => {
+                                Some(crate::event::Production::Laying)
+                            }
+                            _ => None,
+                        };
+                        let discard_ends = produce_of.and_then(|p| theirs.map(|w| w.discard_until(p)));
+                        let binds = discard_ends.is_none() && (mine.is_some() || info.periods.meat_days == 0);
                         let prescribed_by = match a.prescription.map(|id| self.record(&id)).transpose()?.flatten() {
                             Some(p) => Some(names.name(&p.record.body().author)?),
                             None => None,
@@ -423,6 +436,7 @@ impl Ledger {
                             binds,
                             late: e.is_late(),
                             prescribed_by,
+                            discard_ends,
                             lot_status: lot.status(),
                         });
                     }

@@ -28,6 +28,17 @@ pub struct EntryView {
     pub author_name: String,
 }
 
+/// An at-risk list ([`Ledger::at_risk`](crate::Ledger::at_risk)) with its positives named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtRiskView {
+    /// The batch found positive.
+    pub source: BatchState,
+    /// Its failed inspections and positive screenings, with their authors' names.
+    pub positives: Vec<EntryView>,
+    /// The lots it was fed, each with the other batches fed from it.
+    pub lots: Vec<crate::query::AtRiskLot>,
+}
+
 /// A row of the batch listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchRow {
@@ -202,6 +213,21 @@ impl Ledger {
     /// Late entries (see [`Ledger::late_entries`]) with author names.
     pub fn late_entry_views(&self, from: u64, limit: usize) -> Result<Vec<EntryView>, Error> {
         self.late_entries(from, limit)?.into_iter().map(|e| self.entry_view(e)).collect()
+    }
+
+    /// The at-risk list of `batch`, or of every batch with a positive result when `None`.
+    pub fn at_risk_views(&self, batch: Option<BatchId>) -> Result<Vec<AtRiskView>, Error> {
+        let lists = match batch {
+            Some(b) => vec![self.at_risk(b)?],
+            None => self.at_risk_all()?,
+        };
+        lists
+            .into_iter()
+            .map(|l| {
+                let positives = l.positives.into_iter().map(|e| self.entry_view(e)).collect::<Result<_, _>>()?;
+                Ok(AtRiskView { source: l.source, positives, lots: l.lots })
+            })
+            .collect()
     }
 
     /// Every admitted actor, revoked ones included, in key order.

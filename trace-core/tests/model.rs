@@ -114,7 +114,7 @@ impl Run {
                 let expect = self.expectation_of(&r);
                 (r, expect)
             }
-            Op::Duplicate(_) => (register(&coop(), t, "milk", ProductClass::Dairy, "100 l"), None),
+            Op::Duplicate(_) => (register(&coop(), t, "paddy", ProductClass::Grain, "100 kg"), None),
             Op::Forged => {
                 let r = register(&coop(), t, "forged", ProductClass::Livestock, "1 head");
                 let mut sig = r.signature().0;

@@ -101,7 +101,7 @@ impl Farm {
 
     fn herd(&self, k: &SecretKey, time: u64, product: &str, class: ProductClass, qty: &str) -> BatchId {
         let commissioning =
-            if class == ProductClass::Livestock { Commissioning::Herd } else { Commissioning::Planting };
+            if InputKind::VetDrug.goes_on(class) { Commissioning::Herd } else { Commissioning::Planting };
         let e = Event::BatchRegistered(BatchRegistered {
             product: product.into(),
             class,
@@ -1683,5 +1683,321 @@ mod vets {
         f.deliver(&k2, day(1) + 60_000, herd, "1 head", &processor());
         assert!(f.batch(herd).held_by(&k2.public()).is_some());
         f.ok(&vet(), day(2), Farm::treatment_event(herd, drug, None, Some(&k2)));
+    }
+}
+
+mod milk_eggs_and_screening {
+    use super::*;
+    use trace_core::{Measurement, Production};
+
+    fn cows(f: &Farm) -> BatchId {
+        f.herd(&coop(), day(0), "Holstein dairy cows", PIG, "20 head")
+    }
+
+    /// A drug with a 28-day meat withdrawal and the milk and egg periods given.
+    fn drug(f: &Farm, name: &str, milk_hours: Option<u32>, egg_days: Option<u32>) -> BatchId {
+        let periods = Periods { meat_days: 28, milk_hours, egg_days };
+        f.lot(day(0), InputLotRegistered { periods, ..vet_drug(name, 28, false) })
+    }
+
+    fn produce_event(source: BatchId, process: Production, qty: &str) -> Event {
+        let (product, class) = match process {
+            Production::Milking => ("Raw milk", ProductClass::Dairy),
+            Production::Laying => ("Eggs", ProductClass::Egg),
+        };
+        let output = TransformOutput { product: product.into(), class, quantity: q(qty), gtin: None, lot: None };
+        Event::Produced(Produced { source, process, output })
+    }
+
+    fn produce(f: &Farm, time: u64, source: BatchId, process: Production) -> BatchId {
+        f.ok(&coop(), time, produce_event(source, process, "500 l")).created[0]
+    }
+
+    fn discards(f: &Farm, b: BatchId) -> Vec<RecordId> {
+        f.batch(b).blocks.iter().filter(|x| x.kind == BlockKind::Discard).map(|x| x.record).collect()
+    }
+
+    fn dispose(b: BatchId, qty: &str) -> Event {
+        Event::Disposed(Disposed { batch: b, quantity: q(qty), method: "无害化处理 rendering".into() })
+    }
+
+    #[test]
+    fn milk_in_the_discard_period_is_recorded_and_only_disposed_of() {
+        let f = Farm::new();
+        let herd = cows(&f);
+        let oxytet = drug(&f, "Oxytetracycline injection", Some(72), None);
+        let treated = f.apply(&vet(), day(1), herd, oxytet, None).unwrap().id;
+        // The next day's milk is recorded, linked to the herd, and held for disposal only.
+        let milk = produce(&f, day(2), herd, Production::Milking);
+        assert_eq!(discards(&f, milk), vec![treated]);
+        assert_eq!(f.batch(herd).initial, q("20 head"), "milking does not draw the herd down");
+        assert_eq!(f.l().lineage(milk, Direction::Back).unwrap().first().map(|a| a.batch.id), Some(herd));
+        let r = f.refused(&coop(), day(2), Farm::ship_event(milk, "500 l", &processor()));
+        assert!(matches!(r.facts, Facts::Blocked { block: BlockKind::Discard, .. }), "{r}");
+        assert!(matches!(f.refused(&coop(), day(2), Farm::sell_event(milk, "1 l")).facts, Facts::Blocked { .. }));
+        let r = f.refused(&regulator(), day(2), Farm::release_event(milk, treated));
+        assert_eq!(r.facts, Facts::DiscardNotReleased { batch: milk, lifts: treated });
+        f.ok(&coop(), day(2), dispose(milk, "500 l"));
+        // 72 hours after the treatment the milk goes to market, while the meat withdrawal still runs.
+        let later = produce(&f, day(4) + 3_600_000, herd, Production::Milking);
+        assert!(discards(&f, later).is_empty());
+        f.ok(&coop(), day(5), Farm::ship_event(later, "500 l", &processor()));
+        let r = f.refused(
+            &coop(),
+            day(5),
+            Farm::transform_event(Process::Slaughter, &[(herd, "1 head")], &[("Beef", MEAT, "200 kg")]),
+        );
+        assert_eq!(r.rule, Rule::WithdrawalPeriod);
+    }
+
+    #[test]
+    fn a_drug_without_a_milk_period_discards_milk_for_its_whole_withdrawal() {
+        let f = Farm::new();
+        let herd = cows(&f);
+        let ivermectin = drug(&f, "Ivermectin injection", None, None);
+        f.apply(&vet(), day(1), herd, ivermectin, None).unwrap();
+        let milk = produce(&f, day(20), herd, Production::Milking);
+        assert_eq!(discards(&f, milk).len(), 1, "day 20 of a 28-day withdrawal");
+        let milk = produce(&f, day(30), herd, Production::Milking);
+        assert!(discards(&f, milk).is_empty());
+    }
+
+    #[test]
+    fn eggs_follow_their_flock_and_its_egg_period() {
+        let f = Farm::new();
+        let hens = f.herd(&coop(), day(0), "Laying hens", ProductClass::Poultry, "2000 head");
+        let tetra = drug(&f, "Oxytetracycline tablets", None, Some(2));
+        f.apply(&vet(), day(1), hens, tetra, None).unwrap();
+        let eggs = produce(&f, day(2), hens, Production::Laying);
+        assert_eq!(discards(&f, eggs).len(), 1);
+        let eggs = produce(&f, day(4), hens, Production::Laying);
+        assert!(discards(&f, eggs).is_empty());
+        // Milking hens, or laying into milk, is refused; so is milk from nothing and milking by a transform.
+        let r = f.refused(&coop(), day(4), produce_event(hens, Production::Milking, "1 l"));
+        assert!(matches!(r.facts, Facts::ProductionMismatch { .. }), "{r}");
+        let raw = Event::BatchRegistered(BatchRegistered {
+            product: "Raw milk".into(),
+            class: ProductClass::Dairy,
+            commissioning: Commissioning::MilkCollection,
+            quantity: q("500 l"),
+            gtin: None,
+            lot: None,
+            place: "farm".into(),
+            identifiers: vec![],
+        });
+        let r = f.refused(&coop(), day(4), raw.clone());
+        assert_eq!(r.facts, Facts::ProduceFromHerd { class: ProductClass::Dairy });
+        // A processor's milk station collects from farmers outside the ledger (issue 20 binds its suppliers).
+        f.ok(&processor(), day(4), raw);
+        let r = f.refused(
+            &coop(),
+            day(4),
+            Farm::transform_event(Process::Milking, &[(hens, "1 head")], &[("Milk", ProductClass::Dairy, "1 l")]),
+        );
+        assert_eq!(r.facts, Facts::ProduceFromHerd { class: ProductClass::Dairy });
+        // Only the holder records what its animals give.
+        let r = f.refused(&coop_b(), day(4), produce_event(hens, Production::Laying, "10 kg"));
+        assert_eq!(r.rule, Rule::NotHolder);
+    }
+
+    #[test]
+    fn a_held_herd_s_milk_is_held_and_a_late_treatment_discards_milk_already_recorded() {
+        let f = Farm::new();
+        let herd = cows(&f);
+        let oxytet = drug(&f, "Oxytetracycline injection", Some(72), None);
+        let milk = produce(&f, day(2), herd, Production::Milking);
+        // The treatment, given on day 1, is entered on day 3: the day-2 milk is discarded after all.
+        let treated = f.apply_late(&coop(), day(1), day(3), herd, oxytet).id;
+        assert_eq!(discards(&f, milk), vec![treated]);
+        let hold = f.hold(day(6), herd, "mastitis outbreak").id;
+        let held = produce(&f, day(7), herd, Production::Milking);
+        assert!(f.batch(held).blocks.iter().any(|x| x.record == hold && x.kind == BlockKind::Held));
+        assert!(discards(&f, held).is_empty());
+    }
+
+    #[test]
+    fn withdrawal_periods_are_bounded_by_the_official_lists() {
+        let f = Farm::new();
+        let r = f.refused(&supplier(), day(0), Event::InputLotRegistered(vet_drug("Florfenicol", 36_500, false)));
+        assert_eq!(r.rule, Rule::PeriodOutOfRange);
+        assert!(matches!(r.facts, Facts::PeriodOutOfRange { value: 36_500, max: 365, .. }), "{r}");
+        let milk = Periods { meat_days: 0, milk_hours: Some(2000), egg_days: None };
+        let r = f.refused(
+            &supplier(),
+            day(0),
+            Event::InputLotRegistered(InputLotRegistered { periods: milk, ..vet_drug("Intramammary", 0, false) }),
+        );
+        assert!(matches!(r.facts, Facts::PeriodOutOfRange { max: 1440, .. }), "{r}");
+        let r =
+            f.refused(&supplier(), day(0), Event::InputLotRegistered(pesticide("Buprofezin", "噻嗪酮", 400, false)));
+        assert!(matches!(r.facts, Facts::PeriodOutOfRange { ref period, .. } if period == "pre-harvest interval"));
+        f.lot(day(0), vet_drug("Long-acting", rules::MAX_PERIOD_DAYS, false));
+    }
+
+    #[test]
+    fn a_mistaken_treatment_is_lifted_by_its_authors_correction_and_a_regulators_countersignature() {
+        let f = Farm::new();
+        let herd = cows(&f);
+        let oxytet = drug(&f, "Oxytetracycline injection", Some(72), None);
+        let treated = f.apply(&vet(), day(1), herd, oxytet, None).unwrap().id;
+        let milk = produce(&f, day(2), herd, Production::Milking);
+        let slaughter = || Farm::transform_event(Process::Slaughter, &[(herd, "1 head")], &[("Beef", MEAT, "200 kg")]);
+        assert_eq!(f.refused(&coop(), day(3), slaughter()).rule, Rule::WithdrawalPeriod);
+        let correct = |by: &SecretKey| {
+            let e = Event::Correction(Correction {
+                target: treated,
+                reason: "recorded on the wrong herd".into(),
+                corrected: "given to herd B".into(),
+            });
+            f.ok(by, day(3), e).id
+        };
+        let countersign =
+            |target| Event::Countersigned(Countersigned { target, note: "checked the vet's book".into() });
+        // A regulator's own correction of the vet's treatment lifts nothing: the vet says it was wrong.
+        let by_regulator = correct(&regulator());
+        let r = f.refused(&regulator(), day(3), countersign(by_regulator));
+        assert_eq!(r.facts, Facts::NotCountersignable { record: by_regulator });
+        let by_vet = correct(&vet());
+        // The correction alone changes nothing; only a regulator countersigns it.
+        assert_eq!(f.refused(&coop(), day(3), slaughter()).rule, Rule::WithdrawalPeriod);
+        assert_eq!(f.refused(&coop(), day(3), countersign(by_vet)).rule, Rule::RoleNotPermitted);
+        f.ok(&regulator(), day(3), countersign(by_vet));
+        assert!(discards(&f, milk).is_empty(), "the discard is lifted with the treatment");
+        f.ok(&coop(), day(3), slaughter());
+        assert!(f.l().record(&treated).unwrap().is_some(), "both records stay");
+    }
+
+    fn screen(batch: BatchId, result: Measurement, verdict: Verdict) -> Event {
+        Event::Inspected(Inspected {
+            batch,
+            sample: "KJ-0412".into(),
+            analyte: "clenbuterol".into(),
+            kind: InspectionKind::Rapid,
+            result,
+            limit_milli: None,
+            unit: "µg/kg".into(),
+            method: "胶体金免疫层析 colloidal gold strip".into(),
+            verdict,
+            retest_of: None,
+        })
+    }
+
+    fn lab_test(batch: BatchId, of: RecordId, result: Measurement, verdict: Verdict) -> Event {
+        Event::Inspected(Inspected {
+            kind: InspectionKind::Entrusted,
+            method: "GB/T 22286-2008".into(),
+            retest_of: Some(of),
+            ..match screen(batch, result, verdict) {
+                Event::Inspected(i) => i,
+                _ => unreachable!(),
+            }
+        })
+    }
+
+    fn pork_at_the_stall(f: &Farm) -> BatchId {
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+        let cuts = f.transform(&coop(), day(1), Process::Slaughter, &[(herd, "1 head")], &[("Pork", MEAT, "80 kg")]);
+        f.deliver(&coop(), day(1), cuts[0], "80 kg", &market());
+        cuts[0]
+    }
+
+    #[test]
+    fn a_stalls_rapid_test_positive_holds_its_pork_until_a_laboratory_test() {
+        let f = Farm::new();
+        let pork = pork_at_the_stall(&f);
+        let positive = Measurement::Qualitative(Verdict::Fail);
+        // A stall screens only what it holds, only by a rapid test or a self-test.
+        let r = f.refused(&market_b(), day(2), screen(pork, positive, Verdict::Fail));
+        assert_eq!(r.rule, Rule::NotHolder);
+        let supervisory = match screen(pork, positive, Verdict::Fail) {
+            Event::Inspected(i) => Event::Inspected(Inspected { kind: InspectionKind::Supervisory, ..i }),
+            _ => unreachable!(),
+        };
+        assert!(matches!(f.refused(&market(), day(2), supervisory).facts, Facts::ScreeningOnly { retest: false, .. }));
+        let s = f.ok(&market(), day(2), screen(pork, positive, Verdict::Fail)).id;
+        let r = f.refused(&market(), day(2), Farm::sell_event(pork, "1 kg"));
+        assert!(matches!(r.facts, Facts::Blocked { block: BlockKind::ScreeningPositive, .. }), "{r}");
+        // The stall's own negative strip does not answer its positive; a laboratory's test does, whenever it comes.
+        let r = f.refused(&market(), day(2), lab_test(pork, s, Measurement::NotDetected, Verdict::Pass));
+        assert!(matches!(r.facts, Facts::ScreeningOnly { retest: true, .. }));
+        f.ok(&lab(), day(40), lab_test(pork, s, Measurement::NotDetected, Verdict::Pass));
+        assert_eq!(f.status(pork), Status::Active);
+        f.ok(&market(), day(40), Farm::sell_event(pork, "1 kg"));
+    }
+
+    #[test]
+    fn a_laboratory_confirming_a_screening_places_its_own_block() {
+        let f = Farm::new();
+        let pork = pork_at_the_stall(&f);
+        let s = f.ok(&market(), day(2), screen(pork, Measurement::Qualitative(Verdict::Fail), Verdict::Fail)).id;
+        let confirm = f.ok(&lab(), day(3), lab_test(pork, s, Measurement::Value(1_200), Verdict::Fail)).id;
+        let kinds: Vec<(BlockKind, RecordId)> = f.batch(pork).blocks.iter().map(|x| (x.kind, x.record)).collect();
+        assert_eq!(kinds, vec![(BlockKind::BannedSubstanceFound, confirm)]);
+    }
+
+    #[test]
+    fn a_banned_analyte_fails_at_any_value_and_nothing_detected_never_fails() {
+        let f = Farm::new();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+        let at = |result: Measurement, analyte: &str, verdict: Verdict| match Farm::inspect_event(
+            herd, analyte, 0, 500, verdict,
+        ) {
+            Event::Inspected(i) => Event::Inspected(Inspected { result, ..i }),
+            _ => unreachable!(),
+        };
+        let r = f.refused(&lab(), day(1), at(Measurement::NotDetected, "clenbuterol", Verdict::Fail));
+        assert!(matches!(r.facts, Facts::FailWithinLimit { .. }), "{r}");
+        f.ok(&lab(), day(1), at(Measurement::NotDetected, "clenbuterol", Verdict::Pass));
+        f.ok(&lab(), day(1), at(Measurement::NotDetected, "moisture", Verdict::Pass));
+        assert_eq!(f.status(herd), Status::Active);
+        let fail = f.ok(&lab(), day(2), at(Measurement::Value(0), "盐酸克仑特罗", Verdict::Fail)).id;
+        let b = f.batch(herd);
+        assert_eq!(
+            b.blocks.iter().map(|x| (x.kind, x.record)).collect::<Vec<_>>(),
+            vec![(BlockKind::BannedSubstanceFound, fail)]
+        );
+        // Within its limit, a permitted drug's residue is no fail.
+        let r = f.refused(&lab(), day(3), at(Measurement::Value(100), "florfenicol", Verdict::Fail));
+        assert!(matches!(r.facts, Facts::FailWithinLimit { .. }), "{r}");
+    }
+
+    #[test]
+    fn a_positive_puts_every_batch_fed_from_the_same_lots_on_the_at_risk_list() {
+        let f = Farm::new();
+        let feed_f = f.lot(day(0), feed("Grower feed F", &["soybean meal"]));
+        let feed_g =
+            f.lot(day(0), InputLotRegistered { lot: "G2510-01".parse().unwrap(), ..feed("Grower feed G", &[]) });
+        let herd_a = f.herd(&coop(), day(0), "Pigs A", PIG, "10 head");
+        let herd_b = f.herd(&coop(), day(0), "Pigs B", PIG, "10 head");
+        let herd_c = f.herd(&coop_b(), day(0), "Pigs C", PIG, "10 head");
+        for (herd, lot, k) in [(herd_a, feed_f, coop()), (herd_b, feed_f, coop()), (herd_c, feed_g, coop_b())] {
+            f.ok(&k, day(1), Farm::treatment_event(herd, lot, None, None));
+        }
+        let pork_a =
+            f.transform(&coop(), day(2), Process::Slaughter, &[(herd_a, "1 head")], &[("Pork A", MEAT, "80 kg")]);
+        let pork_b =
+            f.transform(&coop(), day(2), Process::Slaughter, &[(herd_b, "1 head")], &[("Pork B", MEAT, "80 kg")]);
+        let cut_a =
+            f.transform(&coop(), day(2), Process::Packing, &[(pork_a[0], "10 kg")], &[("Loin A", MEAT, "10 kg")]);
+        assert!(f.l().at_risk_all().unwrap().is_empty(), "no positive yet");
+        let fail =
+            f.ok(&lab(), day(3), Farm::inspect_event(pork_a[0], "doxycycline", 500_000, 100_000, Verdict::Fail)).id;
+        let all = f.l().at_risk_all().unwrap();
+        assert_eq!(all.len(), 1);
+        let list = &all[0];
+        assert_eq!(list.source.id, pork_a[0]);
+        assert_eq!(list.positives.iter().map(|e| e.record.id()).collect::<Vec<_>>(), vec![fail]);
+        let named: Vec<(BatchId, BatchId, u32)> =
+            list.lots.iter().flat_map(|l| l.batches.iter().map(move |r| (l.lot.id, r.batch.id, r.depth))).collect();
+        // The rest of herd A and herd B, fed lot F, and herd B's pork; not herd C (lot G), nor the loin cut from
+        // the positive pork, which carries its block already.
+        let mut named = named;
+        named.sort();
+        let mut want = vec![(feed_f, herd_a, 0), (feed_f, herd_b, 0), (feed_f, pork_b[0], 1)];
+        want.sort();
+        assert_eq!(named, want);
+        assert!(!named.iter().any(|n| n.1 == cut_a[0] || n.1 == herd_c));
+        // Nothing on the list is blocked by it: it tells regulators where to sample next.
+        assert_eq!(f.status(herd_b), Status::Active);
     }
 }

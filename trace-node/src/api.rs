@@ -183,6 +183,8 @@ pub fn app(node: AppState) -> Router {
         .route("/v1/batches/{id}/back", get(back))
         .route("/v1/batches/{id}/forward", get(forward))
         .route("/v1/batches/{id}/recall-impact", get(recall_impact))
+        .route("/v1/batches/{id}/at-risk", get(at_risk_of))
+        .route("/v1/at-risk", get(at_risk))
         .route("/v1/public/batches/{id}", get(public_batch))
         .route("/v1/actors", get(actors))
         .route("/v1/late-entries", get(late_entries))
@@ -474,6 +476,19 @@ async fn recall_impact(
 ) -> Result<Json<RecallImpact>, ApiError> {
     let id = parse_batch(&id)?;
     blocking(move || Ok(Json(RecallImpact::from(&node.ledger.recall_impact(id)?)))).await
+}
+
+async fn at_risk_of(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    _: Regulator,
+) -> Result<Json<Vec<AtRisk>>, ApiError> {
+    let id = parse_batch(&id)?;
+    blocking(move || Ok(Json(list(&node.ledger.at_risk_views(Some(id))?)))).await
+}
+
+async fn at_risk(State(node): State<AppState>, _: Regulator) -> Result<Json<Vec<AtRisk>>, ApiError> {
+    blocking(move || Ok(Json(list(&node.ledger.at_risk_views(None)?)))).await
 }
 
 async fn actors(State(node): State<AppState>, _: Admitted) -> Result<Json<Vec<ActorView>>, ApiError> {

@@ -107,6 +107,12 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
                     BlockKind::Recalled => "召回 recalled",
                     BlockKind::BannedSubstanceFound => "检出禁用物质 banned substance found",
                     BlockKind::WithdrawalBreached => "休药期内出栏 made during a withdrawal period",
+                    BlockKind::ScreeningPositive => {
+                        "快检阳性，待实验室复检 rapid test positive, awaiting laboratory test"
+                    }
+                    BlockKind::Discard => {
+                        "弃奶期/休药期内所产，只能销毁 produced during a discard period, to be destroyed"
+                    }
                 };
                 let _ = write!(b, "<p>{why}: {} — {} ({})</p>", esc(&w.source_label), esc(&w.reason), date(w.time));
             }
@@ -169,7 +175,13 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
     if !s.inputs.is_empty() {
         b.push_str("<section class=\"card\" id=\"inputs\"><h2>投入品与休药期 Inputs and withdrawal periods</h2><ul class=\"list\">");
         for i in &s.inputs {
-            let interval = if i.withdrawal_days == 0 {
+            let interval = if let Some(d) = i.discard_ends {
+                format!(
+                    "<span class=\"muted\">弃奶期/弃蛋期至 {} · milk or egg discard period until {}</span>",
+                    date(d),
+                    date(d)
+                )
+            } else if i.withdrawal_days == 0 {
                 "<span class=\"muted\">无休药期 no withdrawal period</span>".to_owned()
             } else if !i.binds {
                 "<span class=\"muted\">本批产品不在其休药期内（用药前已分出或属另一持有人） · does not bind this batch (made before, or from another holder's part)</span>".to_owned()

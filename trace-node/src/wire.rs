@@ -367,6 +367,13 @@ pub struct Withdrawal {
     pub days: u32,
     /// The first moment the batch may move again.
     pub until: Time,
+    /// The first moment milk from the treated herd is no longer discarded (弃奶期; `until` when the label gives
+    /// none).
+    #[serde(default)]
+    pub milk_until: Option<Time>,
+    /// The same for eggs from a treated flock.
+    #[serde(default)]
+    pub eggs_until: Option<Time>,
 }
 
 /// A hold, failed inspection or recall on the batch or an ancestor.
@@ -438,6 +445,8 @@ impl From<&trace_core::BatchState> for BatchState {
                     applied: w.applied,
                     days: w.days,
                     until: w.until,
+                    milk_until: Some(w.milk_until),
+                    eggs_until: Some(w.eggs_until),
                 })
                 .collect(),
             blocks: b
@@ -543,6 +552,9 @@ pub struct InputView {
     pub withdrawal_over: bool,
     /// Whether it binds this batch (false: given to an ancestor's goods this batch was not made from).
     pub binds: bool,
+    /// For milk or eggs: the end of the treatment's milk discard (弃奶期) or egg period, which binds them instead.
+    #[serde(default)]
+    pub discard_ends: Option<Time>,
     /// Whether it was recorded late, its interval then running from its recording.
     pub late: bool,
     /// The vet whose prescription it cites.
@@ -689,6 +701,7 @@ impl From<&trace_core::InputView> for InputView {
             withdrawal_ends: i.withdrawal_ends,
             withdrawal_over: i.withdrawal_over,
             binds: i.binds,
+            discard_ends: i.discard_ends,
             late: i.late,
             prescribed_by: i.prescribed_by.clone(),
             lot_status: i.lot_status,
@@ -894,6 +907,48 @@ pub struct Reached {
     pub batch: BatchState,
     /// Edges from the source.
     pub depth: u32,
+}
+
+/// Batches at risk from what a positive batch was fed: `GET /v1/at-risk` (every positive) and
+/// `GET /v1/batches/{id}/at-risk` (regulator). Not blocks: where to sample next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AtRisk {
+    /// The batch found positive.
+    pub source: BatchState,
+    /// Its failed inspections and positive screenings, oldest first.
+    pub positives: Vec<EntryView>,
+    /// Each lot it or an ancestor was fed, with the other batches fed from it.
+    pub lots: Vec<AtRiskLot>,
+}
+
+/// One lot of an at-risk list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AtRiskLot {
+    /// The input lot.
+    pub lot: BatchState,
+    /// Batches fed from it (depth 0) and what was made from them (depth from the batch fed).
+    pub batches: Vec<Reached>,
+}
+
+impl From<&trace_core::AtRiskView> for AtRisk {
+    fn from(v: &trace_core::AtRiskView) -> AtRisk {
+        AtRisk {
+            source: BatchState::from(&v.source),
+            positives: v.positives.iter().map(EntryView::from).collect(),
+            lots: v
+                .lots
+                .iter()
+                .map(|l| AtRiskLot {
+                    lot: BatchState::from(&l.lot),
+                    batches: l
+                        .batches
+                        .iter()
+                        .map(|x| Reached { batch: BatchState::from(&x.batch), depth: x.depth })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One holder affected by a recall.

@@ -84,6 +84,7 @@ impl Ctx<'_, '_> {
         if e.kind == InputKind::Pesticide && e.prescription_only {
             return refuse(Facts::PrescriptionOnlyPesticide);
         }
+        periods_in_range(e)?;
         let mut seen = BTreeSet::new();
         for c in &e.vet_drug_codes {
             if !seen.insert(c.as_str()) {
@@ -143,14 +144,7 @@ impl Ctx<'_, '_> {
             if let (Some(g), Some(l)) = (&o.gtin, &o.lot) {
                 self.gtin_lot_free(g, l)?;
             }
-            let kind = BatchKind::Produce {
-                product: o.product.clone(),
-                class: o.class,
-                commissioning: None,
-                gtin: o.gtin.clone(),
-                lot: o.lot.clone(),
-                place: e.place.clone(),
-            };
+            let kind = output_kind(o, &e.place);
             let output = u32::try_from(n).unwrap_or(u32::MAX);
             let mut out = self.new_batch(output, kind, o.quantity)?;
             // A field sprayed as grain is not harvested as a vegetable: each output's class is checked against
@@ -172,6 +166,64 @@ impl Ctx<'_, '_> {
         }
         Ok(created)
     }
+}
+
+/// The kind of a transform's or a production's output batch, made at `place`.
+pub(super) fn output_kind(o: &TransformOutput, place: &str) -> BatchKind {
+    BatchKind::Produce {
+        product: o.product.clone(),
+        class: o.class,
+        commissioning: None,
+        gtin: o.gtin.clone(),
+        lot: o.lot.clone(),
+        place: place.to_owned(),
+    }
+}
+
+/// Longest withdrawal period, egg period or pre-harvest interval accepted, in days: ten times the longest read in
+/// the official lists (农业部公告第278号 附件1: 乙酰甲喹片, 35 days; pesticide labels under GB/T 8321: 35 days).
+/// No law sets a ceiling; the label's own value is the legal one. This refuses a 36,500-day claim, which would
+/// freeze a holding for a century.
+pub const MAX_PERIOD_DAYS: u32 = 365;
+/// Longest milk discard period accepted, in hours: 60 days, over eight times the longest read in 公告第278号
+/// (7 days).
+pub const MAX_MILK_HOURS: u32 = 1440;
+
+fn periods_in_range(e: &InputLotRegistered) -> Result<(), Error> {
+    let (meat, source) = match e.kind {
+        InputKind::Pesticide => ("pre-harvest interval", "10× the longest pre-harvest interval on GB/T 8321 labels"),
+        _ => ("withdrawal period", "10× the longest withdrawal period in 农业部公告第278号"),
+    };
+    let checks = [
+        (meat, Some(e.periods.meat_days), MAX_PERIOD_DAYS, "days", source),
+        (
+            "egg period",
+            e.periods.egg_days,
+            MAX_PERIOD_DAYS,
+            "days",
+            "10× the longest withdrawal period in 农业部公告第278号",
+        ),
+        (
+            "milk discard period",
+            e.periods.milk_hours,
+            MAX_MILK_HOURS,
+            "hours",
+            "8× the longest 弃奶期 in 农业部公告第278号",
+        ),
+    ];
+    for (period, value, max, unit, source) in checks {
+        if let Some(value) = value.filter(|v| *v > max) {
+            return refuse(Facts::PeriodOutOfRange {
+                input: e.name.clone(),
+                period: period.into(),
+                value,
+                max,
+                unit: unit.into(),
+                source: source.into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The batch id stored under an index key. A stored number that is no batch id is a corrupt store, not a

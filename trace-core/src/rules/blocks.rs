@@ -87,6 +87,9 @@ impl Ctx<'_, '_> {
         if b.blocks.iter().any(|x| placed(x) && x.kind == BlockKind::BannedSubstanceFound) {
             return refuse(Facts::BannedFindingNotReleased { batch: b.id, lifts });
         }
+        if b.blocks.iter().any(|x| placed(x) && x.kind == BlockKind::Discard) {
+            return refuse(Facts::DiscardNotReleased { batch: b.id, lifts });
+        }
         if !b.blocks.iter().any(|x| placed(x) && x.kind != BlockKind::Recalled) {
             return refuse(Facts::NotABlock { batch: b.id, lifts });
         }

@@ -2,22 +2,49 @@
 //!
 //! Invariants kept here:
 //! - "pass" is refused when a banned substance was found or a value exceeds its limit;
-//! - "fail" is refused when the value is within its limit (or nothing was detected) and the analyte is not
-//!   banned;
+//! - "fail" is refused when nothing was detected, and when the value is within its limit and the analyte is not
+//!   banned: a banned analyte fails at any value the lab reports, 0 included (its confirmation is the lab's);
 //! - a qualitative result and the verdict agree;
-//! - a failed inspection places a block on the batch and every descendant; when it found a banned substance the
-//!   block is never released: it ends with a disposal a regulator countersigns, or a re-test that passes;
+//! - labs and regulators inspect any batch; a co-op, processor or market screens only what it holds, by a rapid
+//!   test (快检) or a self-test (自检), and its positive holds the batch pending a laboratory test
+//!   ([`BlockKind::ScreeningPositive`]);
+//! - a failed official inspection places a block on the batch and every descendant; when it found a banned
+//!   substance the block is never released: it ends with a disposal a regulator countersigns, or a re-test that
+//!   passes;
 //! - a re-test (复检, 农产品质量安全法 第五十一条) names a failed inspection of the same batch, is made once, by
 //!   another lab, not by a rapid method, and is recorded by the latest the law allows: the application window
 //!   (4 hours after a rapid test, 5 working days otherwise) plus the 7 working days the re-test lab has to
-//!   report; a pass lifts the first result's block, a fail leaves it.
+//!   report; a pass lifts the first result's block, a fail leaves it. A screening's laboratory test has no
+//!   deadline: the batch stays held until one is recorded; a pass lifts the screening's hold, a fail replaces it
+//!   with the laboratory's own block.
 
 use super::*;
 use crate::registry;
 use crate::shared::Measurement;
 
 impl Ctx<'_, '_> {
-    pub(super) fn inspected(&mut self, b: &mut BatchState, e: &Inspected) -> Result<(), Error> {
+    /// Whether `actor` inspects officially: a laboratory or a regulator. Anyone else screens.
+    fn official(&self, actor: &Actor) -> bool {
+        actor.has(Role::Lab) || actor.has(Role::Regulator)
+    }
+
+    /// A screening by a co-op, processor or market: a rapid test or a self-test, of goods it holds, that is not a
+    /// re-test.
+    fn screening(&self, b: &BatchState, author: &Actor, e: &Inspected) -> Result<(), Error> {
+        if !matches!(e.kind, InspectionKind::Rapid | InspectionKind::SelfTest) || e.retest_of.is_some() {
+            return refuse(Facts::ScreeningOnly {
+                actor: author.name.clone(),
+                kind: e.kind,
+                retest: e.retest_of.is_some(),
+            });
+        }
+        if !self.holds(b) {
+            return refuse(Facts::HoldsNone { actor: author.name.clone(), batch: b.id, label: b.name() });
+        }
+        Ok(())
+    }
+
+    pub(super) fn inspected(&mut self, author: &Actor, b: &mut BatchState, e: &Inspected) -> Result<(), Error> {
         let value = e.result.value_milli();
         if let Measurement::Qualitative(result) = e.result {
             if result != e.verdict {
@@ -25,18 +52,23 @@ impl Ctx<'_, '_> {
             }
         }
         let over_limit = matches!((value, e.limit_milli), (Some(v), Some(l)) if v > l);
+        let official = self.official(author);
+        if !official {
+            self.screening(b, author, e)?;
+        }
         let banned = self.banned_analyte(&e.analyte, self.judged_at())?;
-        let banned_found = banned.is_some() && e.result.detected();
-        if e.verdict == Verdict::Pass && banned_found {
+        if e.verdict == Verdict::Pass && banned.is_some() && e.result.detected() {
             let name = banned.unwrap_or_default();
             return refuse(Facts::PassWithBanned { listed_as: name, value_milli: value, unit: e.unit.clone() });
         }
         if e.verdict == Verdict::Pass && over_limit {
             return refuse(Facts::PassOverLimit { value_milli: value, limit_milli: e.limit_milli });
         }
-        let within_limit =
-            e.result == Measurement::NotDetected || matches!((value, e.limit_milli), (Some(v), Some(l)) if v <= l);
-        if e.verdict == Verdict::Fail && within_limit && !banned_found {
+        // A banned analyte has no limit to be within: the lab's "fail" at any value it reports stands, 0 included
+        // (a result below the reporting precision, confirmed). Nothing detected is never a fail.
+        let within_limit = e.result == Measurement::NotDetected
+            || (banned.is_none() && matches!((value, e.limit_milli), (Some(v), Some(l)) if v <= l));
+        if e.verdict == Verdict::Fail && within_limit {
             // A failed inspection holds the batch and everything made from it; it must be backed by its numbers.
             return refuse(Facts::FailWithinLimit {
                 analyte: e.analyte.clone(),
@@ -45,11 +77,21 @@ impl Ctx<'_, '_> {
                 unit: e.unit.clone(),
             });
         }
+        let banned_found = banned.is_some() && e.verdict == Verdict::Fail;
+        if e.verdict == Verdict::Fail {
+            // Every positive, screening or laboratory, puts the batches fed from the same lots on the regulators'
+            // at-risk list (`Ledger::at_risk`).
+            self.ov.mark(schema::positive(self.index));
+        }
         if let Some(first) = e.retest_of {
-            return self.retest(b, e, first);
+            return self.retest(b, e, first, banned_found);
         }
         if e.verdict == Verdict::Fail {
-            let kind = if banned_found { BlockKind::BannedSubstanceFound } else { BlockKind::FailedInspection };
+            let kind = match (official, banned_found) {
+                (false, _) => BlockKind::ScreeningPositive,
+                (true, true) => BlockKind::BannedSubstanceFound,
+                (true, false) => BlockKind::FailedInspection,
+            };
             let reason = format!(
                 "{} {} {} (limit {}) in sample {}",
                 e.analyte,
@@ -63,8 +105,8 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    /// A re-test of the failed inspection `first` of `b`.
-    fn retest(&mut self, b: &mut BatchState, e: &Inspected, first: RecordId) -> Result<(), Error> {
+    /// A re-test of the failed inspection `first` of `b`, or the laboratory test of a screening's positive.
+    fn retest(&mut self, b: &mut BatchState, e: &Inspected, first: RecordId, banned_found: bool) -> Result<(), Error> {
         let not_failure = || refuse(Facts::RetestNotOfFailure { record: first, batch: b.id });
         let Some(index) = self.ov.record_index(&first)? else { return not_failure() };
         let original = self.entry(index)?;
@@ -88,6 +130,23 @@ impl Ctx<'_, '_> {
         let key = schema::retest(&first);
         if self.ov.get(&key)?.is_some() {
             return not_allowed("twice");
+        }
+        let first_by = self.ov.actor(&original.record.body().author)?;
+        if !first_by.is_some_and(|a| self.official(&a)) {
+            // A screening's laboratory test: no window, and a failure replaces the screening's hold with its own.
+            self.ov.mark(key);
+            if b.blocks.iter().any(placed) {
+                self.lift(b, first)?;
+            }
+            if e.verdict == Verdict::Fail {
+                let kind = if banned_found { BlockKind::BannedSubstanceFound } else { BlockKind::FailedInspection };
+                let reason = format!(
+                    "{} {} {} in sample {} (laboratory test of a screening)",
+                    e.analyte, e.result, e.unit, e.sample
+                );
+                self.block(b, kind, &reason)?;
+            }
+            return Ok(());
         }
         let result = original.record.body().time;
         let (window, applied_by) = match o.kind {
@@ -129,6 +188,13 @@ impl Ctx<'_, '_> {
                 return refused();
             }
             self.registry_removal_countersigned(&target.record.body().author, r)?;
+            self.ov.put(key, schema::u64_value(self.index));
+            return Ok(());
+        }
+        if let Event::Correction(c) = &target.record.body().event {
+            if !self.treatment_corrected(author, target.record.body().author, c)? {
+                return refused();
+            }
             self.ov.put(key, schema::u64_value(self.index));
             return Ok(());
         }

@@ -35,6 +35,7 @@ mod envelope;
 mod inspections;
 pub mod limits;
 mod pending;
+mod produce;
 mod quantities;
 mod roles;
 mod substances;
@@ -42,6 +43,7 @@ mod time;
 mod vets;
 mod withdrawal;
 
+pub use batches::{MAX_MILK_HOURS, MAX_PERIOD_DAYS};
 pub use envelope::check_envelope;
 pub use limits::check_limits;
 pub use pending::not_enforced;
@@ -188,10 +190,13 @@ impl Ctx<'_, '_> {
             Event::KeyRotated(e) => self.key_rotated(author, e)?,
             Event::RegistryAdopted(e) => self.registry_adopted(e)?,
             Event::Correction(e) => self.correction(author, e)?,
-            Event::BatchRegistered(e) => effects.created.push(self.batch_registered(e)?),
+            Event::BatchRegistered(e) => {
+                self.not_milk_from_nothing(author, &event)?;
+                effects.created.push(self.batch_registered(e)?)
+            }
             Event::InputLotRegistered(e) => effects.created.push(self.input_lot_registered(e)?),
             Event::InputApplied(e) => self.input_applied(author, &mut acted[0], e)?,
-            Event::Inspected(e) => self.inspected(&mut acted[0], e)?,
+            Event::Inspected(e) => self.inspected(author, &mut acted[0], e)?,
             Event::Certified(e) => self.certified(author, &acted, e)?,
             Event::Shipped(e) => self.shipped(&mut acted[0], e)?,
             Event::Received(e) => {
@@ -209,12 +214,15 @@ impl Ctx<'_, '_> {
             }
             Event::Released(e) => self.released(&mut acted[0], e)?,
             Event::Countersigned(e) => self.countersigned(author, e)?,
-            Event::Transformed(e) => effects.created = self.transformed(&mut acted, e)?,
-            // Refused by `not_enforced` in `apply` until their issues build their rules.
+            Event::Transformed(e) => {
+                self.not_milk_from_nothing(author, &event)?;
+                effects.created = self.transformed(&mut acted, e)?
+            }
             Event::Prescribed(e) => self.prescribed(&acted, e)?,
             Event::Engaged(e) => self.engaged(&mut acted, e)?,
-            Event::Produced(_)
-            | Event::LicenceChanged(_)
+            // Refused by `not_enforced` in `apply` until their issues build their rules.
+            Event::Produced(e) => effects.created.push(self.produced(&mut acted[0], e)?),
+            Event::LicenceChanged(_)
             | Event::HoldingsTransferred(_)
             | Event::CertificateChanged(_)
             | Event::ComplianceCertified(_)

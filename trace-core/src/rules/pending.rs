@@ -13,7 +13,6 @@ pub fn not_enforced(event: &Event) -> Option<(String, u32)> {
     let kind = |issue: u32| Some((event.kind().to_owned(), issue));
     let field = |name: &str, issue: u32| Some((format!("{}.{name}", event.kind()), issue));
     match event {
-        Event::Produced(_) => kind(17),
         Event::LicenceChanged(_) | Event::HoldingsTransferred(_) => kind(20),
         Event::CertificateChanged(_) | Event::ComplianceCertified(_) => kind(21),
         Event::RecallAcknowledged(_) | Event::RecallClosed(_) => kind(19),

@@ -21,7 +21,7 @@ pub fn permitted_roles(event: &Event) -> &'static [Role] {
         Event::BatchRegistered(_) => &[Coop, Processor],
         Event::InputLotRegistered(_) => &[Supplier],
         Event::InputApplied(_) => &[Coop, Vet],
-        Event::Inspected(_) => &[Lab, Regulator],
+        Event::Inspected(_) => &[Lab, Regulator, Coop, Processor, Market],
         Event::Certified(_) => &[Coop, Vet, Processor, Regulator],
         Event::Shipped(_) | Event::Disposed(_) => &[Coop, Processor, Supplier, Transporter, Market],
         Event::Received(_) => RECEIVER_ROLES,
@@ -32,7 +32,7 @@ pub fn permitted_roles(event: &Event) -> &'static [Role] {
         Event::RegistryAdopted(_) => &[Authority, Regulator],
         // Kinds refused as not enforced: the roles their issues expect, so that a refusal names them.
         Event::Prescribed(_) => &[Vet],
-        Event::Produced(_) => &[Vet, Coop],
+        Event::Produced(_) => &[Coop],
         Event::Engaged(_) => &[Coop, Processor],
         Event::Countersigned(_)
         | Event::LicenceChanged(_)

@@ -103,8 +103,11 @@ impl Ctx<'_, '_> {
                 return refuse(Facts::VetDrugCodeNotOfLot { code: code.clone(), lot: lot.id });
             }
         }
-        if info.periods.meat_days > 0 {
+        let periods = &info.periods;
+        if periods.meat_days > 0 || periods.milk_hours.is_some_and(|h| h > 0) || periods.egg_days.is_some_and(|d| d > 0)
+        {
             let starts = treatment_start(self.time, self.record.body().precision, self.accepted);
+            let until = starts.plus_days(periods.meat_days);
             let mut w = Withdrawal {
                 input: lot.id,
                 kind: info.kind,
@@ -113,8 +116,15 @@ impl Ctx<'_, '_> {
                 record: self.id,
                 applied: self.time,
                 starts,
-                days: info.periods.meat_days,
-                until: starts.plus_days(info.periods.meat_days),
+                days: periods.meat_days,
+                until,
+                // A label without a milk discard or egg period is not for lactating or laying animals: their milk
+                // and eggs are discarded for the whole withdrawal (乳品质量安全监督管理条例 第十四条: no raw milk from
+                // animals within their 用药期 or 休药期).
+                milk_until: periods
+                    .milk_hours
+                    .map_or(until, |h| Time(starts.0.saturating_add(u64::from(h) * 3_600_000))),
+                eggs_until: periods.egg_days.map_or(until, |d| starts.plus_days(d)),
                 holders: vec![holder],
             };
             // Only a treatment claimed at or before the batch's last event can precede movements already
@@ -189,7 +199,7 @@ impl Ctx<'_, '_> {
         for (k, _) in self.ov.scan_prefix(&schema::history_prefix(b.id))? {
             let entry = self.entry(schema::tail_u64(&k)?)?;
             let t = entry.record.body().time;
-            if t >= w.applied && t < w.until {
+            if t >= w.applied && t < w.last_until() {
                 entries.push(entry);
             }
         }
@@ -212,7 +222,14 @@ impl Ctx<'_, '_> {
                         }
                     }
                 }
-                Event::Transformed(t) if t.inputs.iter().any(|i| i.batch == b.id) => {
+                Event::Produced(p) if p.source == b.id && body.time < w.discard_until(p.process) => {
+                    let out = BatchId::derive(&entry.record.id(), 0);
+                    let Some(mut o) = self.ov.batch(out)? else { continue };
+                    let discard = self.discard_block(out, w, body.time, p.process);
+                    self.inherit_blocks(&mut o, std::slice::from_ref(&discard))?;
+                    self.ov.put_batch(&o);
+                }
+                Event::Transformed(t) if body.time < w.until && t.inputs.iter().any(|i| i.batch == b.id) => {
                     let id = entry.record.id();
                     let reason = format!(
                         "made on {} from {} during the {}-day {} of {} given {} (recorded late)",
