@@ -479,6 +479,13 @@ impl Ledger {
                     let first = t.inputs.first().map(|i| i.batch).unwrap_or(id);
                     s.custody.push(custody("Transformed", first, None, None, format!("{} at {}", t.process, t.place)));
                 }
+                Event::Produced(p) => {
+                    let what = match p.process {
+                        crate::event::Production::Milking => "milking",
+                        crate::event::Production::Laying => "laying",
+                    };
+                    s.custody.push(custody("Produced", p.source, None, Some(p.output.quantity), what.to_owned()));
+                }
                 Event::Sold(x) => {
                     let buyer = match &x.buyer {
                         None => "retail".to_owned(),

@@ -96,10 +96,15 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
             b.push_str("<p>请退回购买处 · Return it to where you bought it.</p></section>");
         }
         Status::OnHold => {
-            let _ = write!(
-                b,
-                "<section class=\"alert alert-held\" role=\"alert\" id=\"warning\">⚠ 暂停销售，正在调查<br>ON HOLD — under investigation, do not sell"
-            );
+            let only = |k: BlockKind| !s.warnings.is_empty() && s.warnings.iter().all(|w| w.kind == k);
+            let headline = if s.warnings.iter().any(|w| w.kind == BlockKind::Discard) {
+                "⚠ 弃奶期/休药期内所产，不得销售，须销毁<br>DISCARD — produced during a withdrawal, must be destroyed"
+            } else if only(BlockKind::ScreeningPositive) {
+                "⚠ 快检阳性，暂停销售，待实验室复检<br>ON HOLD — a rapid test was positive; awaiting a laboratory test"
+            } else {
+                "⚠ 暂停销售，正在调查<br>ON HOLD — under investigation, do not sell"
+            };
+            let _ = write!(b, "<section class=\"alert alert-held\" role=\"alert\" id=\"warning\">{headline}");
             for w in &s.warnings {
                 let why = match w.kind {
                     BlockKind::FailedInspection => "检测不合格 failed inspection",
@@ -275,6 +280,7 @@ pub fn render(s: &Summary, state: &BatchState, cp: &CoveringCheckpoint) -> Strin
                 "Shipped" => "发货 Shipped",
                 "Received" => "收货查验 Received",
                 "Transformed" => "加工 Processed",
+                "Produced" => "产出 Produced",
                 "Sold" => "售出 Sold",
                 "Disposed" => "销毁 Disposed",
                 other => other,

@@ -277,3 +277,87 @@ async fn the_scan_cache_never_serves_an_answer_that_a_fresh_build_would_not() {
     }
     assert!(served > 200, "the story exercised the cache ({served} answers)");
 }
+
+#[tokio::test]
+async fn milk_from_a_treated_herd_says_it_must_be_destroyed() {
+    let w = World::new();
+    let supplier = key(11);
+    let admit = w.record(
+        &w.authority,
+        3,
+        vec![],
+        Event::ActorAdmitted(ActorAdmitted {
+            actor: supplier.public(),
+            name: "Vet supplies".into(),
+            handle: "vet-supplies".parse().unwrap(),
+            roles: vec![Role::Supplier],
+            registration: String::new(),
+            location: String::new(),
+            contact: None,
+            departments: vec![],
+            licences: vec![],
+        }),
+    );
+    w.node.ledger.append(admit).unwrap();
+    let lot = w.record(
+        &supplier,
+        3,
+        vec![],
+        Event::InputLotRegistered(InputLotRegistered {
+            kind: InputKind::VetDrug,
+            name: "Oxytetracycline injection".into(),
+            approval_number: "兽药字(2022)150010001".into(),
+            manufacturer: "Liaoning".into(),
+            lot: "OX1".parse().unwrap(),
+            active_substances: vec!["oxytetracycline".into()],
+            periods: Periods { meat_days: 28, milk_hours: Some(168), egg_days: None },
+            prescription_only: false,
+            quantity: "10 box".parse().unwrap(),
+            vet_drug_codes: vec![],
+            expires: None,
+            made_from: vec![],
+        }),
+    );
+    let lot_id = BatchId::derive(&lot.id(), 0);
+    w.node.ledger.append(lot).unwrap();
+    let (r, herd) = w.register_pigs(2);
+    w.node.ledger.append(r.clone()).unwrap();
+    let dose = w.record(
+        &w.coop,
+        0,
+        vec![r.id()],
+        Event::InputApplied(InputApplied {
+            batch: herd,
+            input: lot_id,
+            dose: "1 box".parse().unwrap(),
+            prescription: None,
+            vet_drug_code: None,
+            note: String::new(),
+            holding: None,
+        }),
+    );
+    let dose_id = dose.id();
+    w.node.ledger.append(dose).unwrap();
+    let output = TransformOutput {
+        product: "生鲜乳 Raw milk".into(),
+        class: ProductClass::Dairy,
+        quantity: "480 l".parse().unwrap(),
+        gtin: None,
+        lot: None,
+    };
+    let milking = w.record(
+        &w.coop,
+        0,
+        vec![dose_id],
+        Event::Produced(Produced { source: herd, process: Production::Milking, output }),
+    );
+    let milk = BatchId::derive(&milking.id(), 0);
+    w.node.ledger.append(milking).unwrap();
+    let (s, body, _) = send(w.app(), get(&format!("/b/{}", milk.compact()), "text/html")).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("DISCARD — produced during a withdrawal, must be destroyed"), "{html}");
+    assert!(!html.contains("under investigation"), "{html}");
+    assert!(html.contains("产出 Produced"), "{html}");
+    assert!(html.contains("弃奶期/弃蛋期至"), "{html}");
+}
