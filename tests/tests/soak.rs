@@ -150,7 +150,12 @@ fn mixed_appends_and_lookups_for_a_bounded_time() {
     let origin = d.ledger.origin().clone();
     let authority = d.authority_key().unwrap();
     let coops: Vec<SecretKey> = (0..2u8).map(|n| SecretKey::from_seed([0x60 + n; 32])).collect();
-    for (n, k) in coops.iter().enumerate() {
+    // Readers look at both co-ops' batches, which a regulator may (a co-op reads only its own); one key each, so
+    // that two identical requests in one millisecond are not one signature replayed.
+    let readers: Vec<SecretKey> = (0..2u8).map(|n| SecretKey::from_seed([0x70 + n; 32])).collect();
+    let members =
+        coops.iter().map(|k| (k, Role::Coop, "co-op")).chain(readers.iter().map(|k| (k, Role::Regulator, "regulator")));
+    for (n, (k, role, what)) in members.enumerate() {
         d.ledger
             .append(sign_event(
                 &authority,
@@ -159,9 +164,9 @@ fn mixed_appends_and_lookups_for_a_bounded_time() {
                 vec![],
                 Event::ActorAdmitted(ActorAdmitted {
                     actor: k.public(),
-                    name: format!("Soak co-op {n}"),
-                    handle: format!("soak-coop-{n}").parse().unwrap(),
-                    roles: vec![Role::Coop],
+                    name: format!("Soak {what} {n}"),
+                    handle: format!("soak-{n}").parse().unwrap(),
+                    roles: vec![role],
                     registration: String::new(),
                     location: String::new(),
                     contact: None,
@@ -183,7 +188,7 @@ fn mixed_appends_and_lookups_for_a_bounded_time() {
         let (k, origin, stop, c, seen) = (k.clone(), origin.clone(), stop.clone(), counts.clone(), seen.clone());
         threads.push(std::thread::spawn(move || appender(addr, k, origin, &stop, &c, &seen)));
     }
-    for k in &coops {
+    for k in &readers {
         let (k, stop, c, seen) = (k.clone(), stop.clone(), counts.clone(), seen.clone());
         threads.push(std::thread::spawn(move || reader(addr, k, &stop, &c, &seen)));
     }

@@ -52,7 +52,20 @@ impl Backend {
         }
     }
 
-    /// A batch's state (for its head, or a label).
+    /// A batch's head: the parent a record acting on it names. On a node any admitted actor reads it, whether or
+    /// not it may read the batch.
+    pub fn head(&self, id: BatchId) -> anyhow::Result<trace_core::RecordId> {
+        match self {
+            Backend::Local(_) => Ok(self.batch_state(id)?.head),
+            Backend::Remote(c) => {
+                let v: wire::BatchHead =
+                    c.get(&format!("/v1/batches/{id}/head")).context("reading the batch's head")?;
+                Ok(v.head)
+            }
+        }
+    }
+
+    /// A batch's state (for a label).
     pub fn batch_state(&self, id: BatchId) -> anyhow::Result<BatchState> {
         match self {
             Backend::Local(d) => match d.ledger.batch(id)? {

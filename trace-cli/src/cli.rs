@@ -355,16 +355,22 @@ pub enum Command {
         place: String,
     },
     /// Sell part or all of a batch (market, co-op, processor).
-    #[command(after_help = "Example:\n  trace sell 4P34-HB8T-6ETF6 --quantity '2.5 kg' --key market.key")]
+    #[command(
+        after_help = "Example:\n  trace sell 4P34-HB8T-6ETF6 --quantity '2.5 kg' --key market.key\n  trace sell 4P34-HB8T-6ETF6 --quantity '20 kg' --buyer '溪湖区第二中学食堂' --buyer-code 12210503MB1234567C --key market.key"
+    )]
     Sell {
         /// Batch.
         batch: BatchId,
         /// How much.
         #[arg(long)]
         quantity: Quantity,
-        /// Buyer.
+        /// A buyer outside the ledger, an organisation (a canteen); "retail" for shoppers.
         #[arg(long, default_value = "retail")]
         buyer: String,
+        /// The buyer's 统一社会信用代码 (18 characters), required with a named buyer: a person's name is not
+        /// written to the log.
+        #[arg(long)]
+        buyer_code: Option<String>,
     },
     /// Hold a batch and all its descendants (regulator).
     #[command(

@@ -179,7 +179,7 @@ impl Ctx {
             e => {
                 let mut p = Vec::new();
                 for b in e.acted_on() {
-                    p.push(backend.batch_state(b)?.head);
+                    p.push(backend.head(b)?);
                 }
                 p
             }
@@ -425,13 +425,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let outputs = outputs.iter().map(|s| parse_output(s)).collect::<anyhow::Result<Vec<_>>>()?;
             ctx.record(Event::Transformed(Transformed { process, inputs, outputs, place, certificates: Vec::new() }))
         }
-        Command::Sell { batch, quantity, buyer } => {
-            // No buyer, or "retail", is a sale to shoppers; a named buyer is outside the ledger (a canteen).
+        Command::Sell { batch, quantity, buyer, buyer_code } => {
+            // No buyer, or "retail", is a sale to shoppers; a named buyer is an organisation outside the ledger (a
+            // canteen), named with its credit code, which the ledger checks.
             let buyer = match buyer.trim() {
                 "" | "retail" => None,
                 name => Some(Party::Outside(OutsideParty {
                     name: name.to_owned(),
-                    credit_code: None,
+                    credit_code: buyer_code,
                     certificates: Vec::new(),
                     person: None,
                 })),

@@ -5,7 +5,9 @@
 //! the status is printed, loudly, with exit code [`EXIT_BLOCKED`] when the batch is on hold or recalled.
 
 use anyhow::{Context, anyhow};
-use trace_core::{Payload, RecordId, SignedCheckpoint, Status, Trust, VerifierKey, verify_proof_file};
+use trace_core::{
+    Payload, RecordId, SignedCheckpoint, Status, Trust, VerifierKey, verify_proof_file, verify_withheld_proof,
+};
 use trace_node::wire::{BatchProofs, Summary};
 
 use crate::client::Client;
@@ -65,7 +67,19 @@ pub(crate) fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> 
     let size = checkpoint.checkpoint().size();
     let trust = Trust::pinned(key.clone());
     let mut proven: Vec<(u64, RecordId)> = Vec::with_capacity(proofs.proofs.len());
+    // Records with restricted fields come as withheld proofs: their entries are proven in the log, their content
+    // is for the parties and regulators (docs/privacy.md).
+    let mut withheld: Vec<u64> = Vec::new();
     for p in &proofs.proofs {
+        if p["type"] == "withheld-inclusion-proof" {
+            let v = verify_withheld_proof(p.to_string().as_bytes(), &trust)
+                .map_err(|e| failed(format!("the withheld proof of entry {}: {e}", p["index"])))?;
+            if v.checkpoint != *checkpoint.checkpoint() {
+                return Err(failed(format!("entry {} is proven against another checkpoint", v.index)));
+            }
+            withheld.push(v.index);
+            continue;
+        }
         let v = verify_proof_file(p.to_string().as_bytes(), &trust)
             .map_err(|e| failed(format!("the proof of entry {}: {e}", p["entry"]["index"])))?;
         if v.checkpoint != *checkpoint.checkpoint() {
@@ -73,7 +87,7 @@ pub(crate) fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> 
         }
         proven.push((v.entry.index, v.entry.record.id()));
     }
-    if let Some((i, id)) = summary.records.iter().find(|r| !proven.contains(r)) {
+    if let Some((i, id)) = summary.records.iter().find(|r| !proven.contains(r) && !withheld.contains(&r.0)) {
         return Err(failed(format!("record {id} (entry {i}) of the summary comes with no proof")));
     }
     let status = summary.status;
@@ -86,6 +100,7 @@ pub(crate) fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> 
                 "batch": batch,
                 "status": status,
                 "verified_records": proven.len(),
+                "withheld_records": withheld.len(),
                 "tree_size": size,
                 "log_key": key.to_string(),
                 "log_key_pinned": pinned,
@@ -109,6 +124,14 @@ pub(crate) fn scan(ctx: &mut Ctx, input: &str, log_key: Option<VerifierKey>) -> 
             size,
             key
         );
+        if !withheld.is_empty() {
+            println!(
+                "{} {} more entries proven in the log; their records carry restricted fields (shipping documents, \
+                 notes, named buyers) and are shown to the parties and regulators only",
+                output::good("✓"),
+                withheld.len()
+            );
+        }
         if blocked {
             println!("{}", output::bad(&format!("⚠ {batch} is {}: take it off sale", status.as_str())));
         }

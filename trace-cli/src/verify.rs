@@ -308,7 +308,7 @@ pub(crate) fn audit(ctx: &mut Ctx, state: &Path, log_key: Option<VerifierKey>) -
         let limit = pending.remaining().min(PAGE);
         let page: EntriesResponse = client
             .get(&format!("/v1/entries?from={from}&limit={limit}"))
-            .context("fetching entries (a signed request: pass --key FILE of an admitted actor)")?;
+            .context("fetching entries (a regulator's signed request: pass --key FILE of a regulator)")?;
         if page.entries.is_empty() {
             bail!("the node sent no entries from {from}, though its checkpoint covers {new}");
         }

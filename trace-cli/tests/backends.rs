@@ -289,6 +289,10 @@ fn table() -> Vec<Row> {
         row("countersign {correction} --note 'checked the vet book'", "regulator", 0),
         Row { creates: &["milk2"], ..row("produce {cows} --process milking --quantity '480 l'", "coop", 0) },
         row("ship {milk2} --quantity '480 l' --to {processor_pub}", "coop", 0),
+        // Issue 18: a named buyer is an organisation with its credit code; a person's name is not written.
+        row("sell {cows} --quantity '1 head' --buyer '溪湖区第二中学食堂'", "coop", 3),
+        row("sell {cows} --quantity '1 head' --buyer '溪湖区第二中学食堂' --buyer-code 12210503MB123456", "coop", 3),
+        row("sell {cows} --quantity '1 head' --buyer '溪湖区第二中学食堂' --buyer-code 12210503MB1234567C", "coop", 0),
         row("show {milk}", "regulator", 0),
         row("at-risk", "regulator", 0),
         // Issue 16: the registry, by the same command on both backends; a removal waits for a second regulator.

@@ -728,6 +728,29 @@ pub fn inclusion_proof_file(
     checkpoint_note: &str,
     log_key: &VerifierKey,
 ) -> Result<String, Error> {
+    let (size, leaf, entry, proof) = proof_parts(ledger, index, checkpoint_note, log_key)?;
+    let file = ProofFileJson {
+        kind: PROOF_FILE_TYPE.into(),
+        checkpoint: checkpoint_note.into(),
+        log_key: log_key.to_string().into(),
+        tree_size: size,
+        entry: EntryLine::of(&entry, &leaf),
+        inclusion_proof: proof.iter().map(|h| base64_encode(h).into()).collect(),
+    };
+    match serde_json::to_string_pretty(&file) {
+        Ok(s) => Ok(s + "\n"),
+        Err(e) => unreachable!("serializing a proof file failed: {e}"),
+    }
+}
+
+/// What a proof file of entry `index` is made of: the checkpoint's tree size, the entry's leaf data and decoded
+/// entry, and its inclusion proof, after checking the checkpoint is this ledger's and holds the entry.
+fn proof_parts(
+    ledger: &Ledger,
+    index: u64,
+    checkpoint_note: &str,
+    log_key: &VerifierKey,
+) -> Result<(u64, Vec<u8>, LogEntry, Vec<Hash>), Error> {
     let signed = SignedCheckpoint::open(checkpoint_note.as_bytes(), log_key)?;
     let cp = signed.checkpoint();
     check_describes(ledger, cp)?;
@@ -737,12 +760,41 @@ pub fn inclusion_proof_file(
     let leaf = ledger.leaf_data(index)?;
     let entry = LogEntry::decode(&leaf).map_err(|e| Error::Corrupt { index, why: e.to_string() })?;
     let proof = ledger.inclusion_proof(index, cp.size())?;
-    let file = ProofFileJson {
-        kind: PROOF_FILE_TYPE.into(),
+    Ok((cp.size(), leaf, entry, proof))
+}
+
+/// A proof file's base64 hashes.
+fn proof_hashes(hashes: &[Cow<'_, str>]) -> Result<Vec<Hash>, ProofFileError> {
+    hashes
+        .iter()
+        .enumerate()
+        .map(|(i, h)| base64_decode(h).and_then(|h| Hash::try_from(h).ok()).ok_or(ProofFileError::BadProofHash(i)))
+        .collect()
+}
+
+/// The public proof of entry `index` whose record carries restricted fields (`crate::privacy`): the leaf's hash and
+/// its inclusion proof under the signed checkpoint, the record's kind and the names of the fields withheld, and
+/// not the record. It proves that the log holds an entry at that index, not what the entry says; parties and
+/// regulators read the record itself. Pretty-printed JSON.
+pub fn withheld_proof_file(
+    ledger: &Ledger,
+    index: u64,
+    checkpoint_note: &str,
+    log_key: &VerifierKey,
+) -> Result<String, Error> {
+    let (size, leaf, entry, proof) = proof_parts(ledger, index, checkpoint_note, log_key)?;
+    let file = WithheldProofJson {
+        kind: WITHHELD_PROOF_TYPE.into(),
         checkpoint: checkpoint_note.into(),
         log_key: log_key.to_string().into(),
-        tree_size: cp.size(),
-        entry: EntryLine::of(&entry, &leaf),
+        tree_size: size,
+        index,
+        leaf_hash: base64_encode(&encoding::leaf_hash(&leaf)).into(),
+        event: entry.record.body().event.kind().into(),
+        withheld: crate::privacy::restricted_fields(&entry.record.body().event)
+            .into_iter()
+            .map(Cow::Borrowed)
+            .collect(),
         inclusion_proof: proof.iter().map(|h| base64_encode(h).into()).collect(),
     };
     match serde_json::to_string_pretty(&file) {
@@ -750,6 +802,64 @@ pub fn inclusion_proof_file(
         Err(e) => unreachable!("serializing a proof file failed: {e}"),
     }
 }
+
+/// What a verified withheld proof proves: the log the checkpoint describes holds an entry with this leaf hash at
+/// this index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedWithheld {
+    /// The entry's index.
+    pub index: u64,
+    /// The record's kind, as the file says (not proven).
+    pub event: String,
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+}
+
+/// Verifies a withheld proof file offline: the checkpoint under the log key (and `trust`) and the inclusion of the
+/// leaf hash at the index.
+pub fn verify_withheld_proof(json: &[u8], trust: &Trust) -> Result<VerifiedWithheld, ProofFileError> {
+    let file: WithheldProofJson<'_> = serde_json::from_slice(json).map_err(|e| ProofFileError::Json(e.to_string()))?;
+    if file.kind != WITHHELD_PROOF_TYPE {
+        return Err(ProofFileError::Json(format!("type is not \"{WITHHELD_PROOF_TYPE}\"")));
+    }
+    let (signed, _) = open_trusted(&file.checkpoint, &file.log_key, trust)?;
+    let cp = signed.checkpoint();
+    if file.tree_size != cp.size() {
+        return Err(ProofFileError::SizeMismatch { file: file.tree_size, checkpoint: cp.size() });
+    }
+    if file.index >= cp.size() {
+        return Err(ProofFileError::IndexOutOfRange { index: file.index, size: cp.size() });
+    }
+    let leaf = base64_decode(&file.leaf_hash)
+        .and_then(|h| Hash::try_from(h).ok())
+        .ok_or_else(|| ProofFileError::Json("leaf_hash is not the base64 of 32 bytes".into()))?;
+    let proof = proof_hashes(&file.inclusion_proof)?;
+    merkle::verify_inclusion(&leaf, file.index, cp.size(), &proof, cp.root()).map_err(ProofFileError::Proof)?;
+    Ok(VerifiedWithheld { index: file.index, event: file.event.into_owned(), checkpoint: cp.clone() })
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithheldProofJson<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    checkpoint: Cow<'a, str>,
+    #[serde(borrow)]
+    log_key: Cow<'a, str>,
+    tree_size: u64,
+    index: u64,
+    #[serde(borrow)]
+    leaf_hash: Cow<'a, str>,
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    #[serde(borrow)]
+    withheld: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    inclusion_proof: Vec<Cow<'a, str>>,
+}
+
+const WITHHELD_PROOF_TYPE: &str = "withheld-inclusion-proof";
 
 /// Verifies a proof file offline: the checkpoint under the log key (and `trust`), the entry's fields against
 /// its leaf data, the record's origin and strict signature, and the inclusion proof against the root.
@@ -775,12 +885,7 @@ pub fn verify_proof_file(json: &[u8], trust: &Trust) -> Result<VerifiedProof, Pr
     if entry.index >= cp.size() {
         return Err(ProofFileError::IndexOutOfRange { index: entry.index, size: cp.size() });
     }
-    let proof = file
-        .inclusion_proof
-        .iter()
-        .enumerate()
-        .map(|(i, h)| base64_decode(h).and_then(|h| Hash::try_from(h).ok()).ok_or(ProofFileError::BadProofHash(i)))
-        .collect::<Result<Vec<Hash>, _>>()?;
+    let proof = proof_hashes(&file.inclusion_proof)?;
     merkle::verify_inclusion(&encoding::leaf_hash(&leaf), entry.index, cp.size(), &proof, cp.root())
         .map_err(ProofFileError::Proof)?;
     Ok(VerifiedProof { entry, checkpoint: cp.clone(), log_key: signed.log_key().clone(), cosignatures })

@@ -767,6 +767,17 @@ pub enum Facts {
         /// The field.
         field: String,
     },
+    /// A party outside the ledger named without a 统一社会信用代码: an organisation gives its code; a natural
+    /// person's name is personal data and is committed, not written.
+    PersonNamedInTheClear {
+        /// The name given.
+        name: String,
+    },
+    /// A 统一社会信用代码 that is not 18 characters of its alphabet.
+    BadCreditCode {
+        /// The code given.
+        code: String,
+    },
     /// An inspection by a co-op, processor or market that is not its own screening: only a rapid test or a
     /// self-test, and never a re-test (a re-test is a laboratory's).
     ScreeningOnly {
@@ -1008,6 +1019,7 @@ impl Facts {
             | RetestTooLate { .. }
             | NotCountersignable { .. } => Rule::InvalidState,
             ScreeningOnly { .. } => Rule::RoleNotPermitted,
+            PersonNamedInTheClear { .. } | BadCreditCode { .. } => Rule::Malformed,
             DiscardNotReleased { .. } | ProductionMismatch { .. } | ProduceFromHerd { .. } => Rule::InvalidState,
             PeriodOutOfRange { .. } => Rule::PeriodOutOfRange,
         }
@@ -1286,6 +1298,14 @@ impl fmt::Display for Facts {
                  correction by its author (once)",
                 short(record)
             ),
+            PersonNamedInTheClear { name } => write!(
+                f,
+                "'{name}' is outside the ledger and has no 统一社会信用代码: an organisation gives its code \
+                 (--buyer-code); a person's name is personal data and is not written to the log"
+            ),
+            BadCreditCode { code } => {
+                write!(f, "'{code}' is not a 统一社会信用代码 (18 characters: digits and capitals but I, O, S, V, Z)")
+            }
             ScreeningOnly { actor, kind, retest: true } => write!(
                 f,
                 "{actor} screens goods it holds; a re-test is a laboratory's, not a {kind} by {actor}"

@@ -16,6 +16,7 @@
 //!
 //! **Invariant**: this crate does no network I/O and knows nothing of HTTP, HTML or terminals.
 
+mod access;
 mod audit;
 mod bundle;
 mod checkpoint;
@@ -36,6 +37,7 @@ pub mod merkle;
 mod note;
 mod parallel;
 mod payload;
+pub mod privacy;
 mod query;
 mod record;
 pub mod registry;
@@ -51,10 +53,12 @@ mod values;
 mod views;
 mod witness;
 
+pub use access::named_parties;
 pub use audit::{AUDIT_IDS_FILE, AUDIT_STATE_FILE, AuditError, AuditReport, Auditor, Pending};
 pub use bundle::{
     BundleError, BundleReport, EntryFault, MAX_BUNDLE_LINE, ProofFileError, Trust, TrustError, VerifiedProof,
-    inclusion_proof_file, verify_bundle, verify_proof_file, write_bundle,
+    VerifiedWithheld, inclusion_proof_file, verify_bundle, verify_proof_file, verify_withheld_proof,
+    withheld_proof_file, write_bundle,
 };
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use clock::{Clock, StoryClock};

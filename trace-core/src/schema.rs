@@ -22,6 +22,7 @@
 //! | `r` | `r` ‖ inspection record id | (empty): the failed inspection has been re-tested |
 //! | `k` | `k` ‖ record id | index u64 of the entry that countersigned the record |
 //! | `f` | `f` ‖ index u64 | (empty): the entry is a failed inspection (a positive result) |
+//! | `P` | `P` ‖ public key ‖ batch id u64 | (empty): the key wrote or is named in a record on the batch (the read model) |
 //!
 //! Every key is built, and every key or u64 value taken apart, by a function of this module: no other module
 //! spells a prefix byte. A key or value of the wrong shape is [`Error::CorruptKey`], naming the key.
@@ -118,6 +119,14 @@ pub(crate) fn read_handle_value(key: &[u8], value: &[u8]) -> Result<PublicKey, E
         .try_into()
         .map_err(|_| corrupt(key, format!("a {}-byte value where a 32-byte key belongs", value.len())))?;
     PublicKey::from_bytes(bytes).map_err(|e| corrupt(key, e.to_string()))
+}
+
+pub(crate) fn party(key: &PublicKey, batch: BatchId) -> Vec<u8> {
+    cat(b'P', &[key.as_bytes(), &batch.value().to_be_bytes()])
+}
+
+pub(crate) fn party_prefix(key: &PublicKey) -> Vec<u8> {
+    cat(b'P', &[key.as_bytes()])
 }
 
 pub(crate) fn positive(index: u64) -> Vec<u8> {

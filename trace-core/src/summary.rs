@@ -462,17 +462,21 @@ impl Ledger {
                     valid_until: c.valid_until,
                     promises: c.promises.clone(),
                 }),
+                // The summary is public (`crate::privacy`): who held the goods, not the documents, places,
+                // notes or buyers of their trade, which the parties read in the batch's history.
                 Event::Shipped(x) => {
                     let to = match &x.to {
                         crate::shared::Party::Member(k) => names.name(k)?,
-                        crate::shared::Party::Outside(o) => o.name.clone(),
+                        crate::shared::Party::Outside(_) => "a party outside this ledger".to_owned(),
                     };
-                    let detail = format!("{} → {} ({})", x.from_place, x.to_place, x.document);
-                    s.custody.push(custody("Shipped", x.batch, Some(to), Some(x.quantity), detail));
+                    s.custody.push(custody("Shipped", x.batch, Some(to), Some(x.quantity), String::new()));
                 }
                 Event::Received(x) => {
-                    let detail =
-                        if x.accepted { self.describe_certs(&x.checked)? } else { format!("refused: {}", x.note) };
+                    let detail = if x.accepted {
+                        self.describe_certs(&x.checked)?
+                    } else {
+                        "refused at purchase inspection".to_owned()
+                    };
                     s.custody.push(custody("Received", x.batch, None, None, detail));
                 }
                 Event::Transformed(t) => {
@@ -489,8 +493,7 @@ impl Ledger {
                 Event::Sold(x) => {
                     let buyer = match &x.buyer {
                         None => "retail".to_owned(),
-                        Some(crate::shared::Party::Member(k)) => names.name(k)?,
-                        Some(crate::shared::Party::Outside(o)) => o.name.clone(),
+                        Some(_) => "a named buyer".to_owned(),
                     };
                     s.custody.push(custody("Sold", x.batch, None, Some(x.quantity), buyer))
                 }

@@ -137,6 +137,30 @@ pub(crate) fn require(
 #[derive(Debug)]
 pub(crate) struct Admitted;
 
+/// The same, keeping who asked: the read model (`trace_core::access`) decides what it may read.
+#[derive(Debug)]
+pub(crate) struct Reader(pub(crate) trace_core::Actor);
+
+impl axum::extract::FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, node: &AppState) -> Result<Self, ApiError> {
+        signed_parts(node, parts, &[]).map(Reader)
+    }
+}
+
+/// Refuses `reader` a batch it is not a party to (403 `forbidden`); a batch that does not exist is 404.
+fn may_read_batch(node: &Node, reader: &trace_core::Actor, id: BatchId) -> Result<(), ApiError> {
+    let b = node.ledger.batch(id)?.ok_or_else(|| trace_core::Error::NotFound(format!("batch {id}")))?;
+    if !node.ledger.reads_batch(reader, &b)? {
+        return Err(ApiError::Forbidden(format!(
+            "{} is not a party to batch {id}: actors read the batches they registered, hold, held, shipped, received \
+             or treated; its public summary is at /v1/public/batches/{id}",
+            reader.name
+        )));
+    }
+    Ok(())
+}
+
 /// The same, by a regulator.
 #[derive(Debug)]
 pub(crate) struct Regulator;
@@ -180,6 +204,7 @@ pub fn app(node: AppState) -> Router {
         .route("/v1/batches", get(batches))
         .route("/v1/batches/{id}", get(batch))
         .route("/v1/batches/{id}/history", get(history))
+        .route("/v1/batches/{id}/head", get(head))
         .route("/v1/batches/{id}/back", get(back))
         .route("/v1/batches/{id}/forward", get(forward))
         .route("/v1/batches/{id}/recall-impact", get(recall_impact))
@@ -427,46 +452,101 @@ fn malformed(facts: Facts) -> ApiError {
 async fn record(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    _: Admitted,
+    Reader(reader): Reader,
 ) -> Result<Json<EntryView>, ApiError> {
     let id: RecordId = id.parse().map_err(|e: trace_core::ParseError| ApiError::InvalidValue(e.to_string()))?;
-    blocking(move || Ok(Json(EntryView::from(&node.ledger.record_view(&id)?)))).await
+    blocking(move || {
+        let view = node.ledger.record_view(&id)?;
+        if !node.ledger.reads_record(&reader, &view.entry.record)? {
+            return Err(ApiError::Forbidden(format!(
+                "{} neither wrote record {id}, nor is named in it, nor is a party to a batch it acts on",
+                reader.name
+            )));
+        }
+        Ok(Json(EntryView::from(&view)))
+    })
+    .await
 }
 
-async fn batches(State(node): State<AppState>, _: Admitted) -> Result<Json<Vec<BatchRow>>, ApiError> {
-    blocking(move || Ok(Json(list(&node.ledger.batch_rows()?)))).await
+async fn batches(State(node): State<AppState>, Reader(reader): Reader) -> Result<Json<Vec<BatchRow>>, ApiError> {
+    blocking(move || {
+        let rows = node.ledger.batch_rows()?;
+        if reader.reads_everything() {
+            return Ok(Json(list(&rows)));
+        }
+        // A party's own batches, and every input lot.
+        let mine = node.ledger.party_batches(&reader)?;
+        let rows: Vec<_> = rows.into_iter().filter(|r| r.input_lot || mine.binary_search(&r.id).is_ok()).collect();
+        Ok(Json(list(&rows)))
+    })
+    .await
 }
 
-async fn batch(State(node): State<AppState>, Path(id): Path<String>, _: Admitted) -> Result<Json<BatchView>, ApiError> {
+async fn batch(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    Reader(reader): Reader,
+) -> Result<Json<BatchView>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(BatchView::from(&node.ledger.batch_view(id)?)))).await
+    blocking(move || {
+        may_read_batch(&node, &reader, id)?;
+        Ok(Json(BatchView::from(&node.ledger.batch_view(id)?)))
+    })
+    .await
+}
+
+/// The batch's head, which a record acting on it must name as a parent: any admitted actor may write about a
+/// batch it cannot read (a vet asked to treat, a lab sampling), and a record id tells nothing else.
+async fn head(State(node): State<AppState>, Path(id): Path<String>, _: Admitted) -> Result<Json<BatchHead>, ApiError> {
+    let id = parse_batch(&id)?;
+    blocking(move || {
+        let b = node.ledger.batch(id)?.ok_or_else(|| trace_core::Error::NotFound(format!("batch {id}")))?;
+        Ok(Json(BatchHead { batch: id, head: b.head }))
+    })
+    .await
 }
 
 async fn history(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    _: Admitted,
+    Reader(reader): Reader,
 ) -> Result<Json<Vec<EntryView>>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(list(&node.ledger.history_view(id)?)))).await
+    blocking(move || {
+        may_read_batch(&node, &reader, id)?;
+        Ok(Json(list(&node.ledger.history_view(id)?)))
+    })
+    .await
 }
 
 async fn back(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    _: Admitted,
+    Reader(reader): Reader,
 ) -> Result<Json<LineageResponse>, ApiError> {
-    let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(LineageResponse::from(&node.ledger.lineage_view(id, Direction::Back)?)))).await
+    lineage(node, id, reader, Direction::Back).await
 }
 
 async fn forward(
     State(node): State<AppState>,
     Path(id): Path<String>,
-    _: Admitted,
+    Reader(reader): Reader,
+) -> Result<Json<LineageResponse>, ApiError> {
+    lineage(node, id, reader, Direction::Forward).await
+}
+
+async fn lineage(
+    node: AppState,
+    id: String,
+    reader: trace_core::Actor,
+    direction: Direction,
 ) -> Result<Json<LineageResponse>, ApiError> {
     let id = parse_batch(&id)?;
-    blocking(move || Ok(Json(LineageResponse::from(&node.ledger.lineage_view(id, Direction::Forward)?)))).await
+    blocking(move || {
+        may_read_batch(&node, &reader, id)?;
+        Ok(Json(LineageResponse::from(&node.ledger.lineage_view(id, direction)?)))
+    })
+    .await
 }
 
 async fn recall_impact(

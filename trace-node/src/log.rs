@@ -384,7 +384,13 @@ async fn batch_proofs(State(node): State<AppState>, Path(id): Path<String>) -> R
         let log_key = node.checkpoints.verifier_key()?;
         let mut proofs = Vec::with_capacity(indices.len());
         for i in indices {
-            let file = trace_core::inclusion_proof_file(&node.ledger, i, &head.note, log_key)?;
+            // A record with restricted fields is proven by its inclusion, not shown (`trace_core::privacy`).
+            let entry = node.ledger.entry(i)?;
+            let file = if trace_core::privacy::restricted_fields(&entry.record.body().event).is_empty() {
+                trace_core::inclusion_proof_file(&node.ledger, i, &head.note, log_key)?
+            } else {
+                trace_core::withheld_proof_file(&node.ledger, i, &head.note, log_key)?
+            };
             proofs.push(serde_json::from_str(&file).map_err(ApiError::internal)?);
         }
         Ok(axum::Json(BatchProofs {
@@ -399,7 +405,8 @@ async fn batch_proofs(State(node): State<AppState>, Path(id): Path<String>) -> R
     .await
 }
 
-async fn entries(State(node): State<AppState>, q: Params, _: crate::api::Admitted) -> Result<Response, ApiError> {
+/// Whole entries carry every record's restricted fields: regulators only (the read model, `docs/privacy.md`).
+async fn entries(State(node): State<AppState>, q: Params, _: crate::api::Regulator) -> Result<Response, ApiError> {
     let q = params(q)?;
     let from = param(&q, "from")?.unwrap_or(0);
     let limit = param(&q, "limit")?.unwrap_or(MAX_ENTRIES_PER_CALL as u64).min(MAX_ENTRIES_PER_CALL as u64);
@@ -427,7 +434,7 @@ async fn tile(
     let tile = Tile::parse(&format!("tile/{path}")).map_err(|e| ApiError::InvalidValue(e.to_string()))?;
     if tile.kind() == TileKind::Entries {
         // Entry bundles carry whole records: the same access as /v1/entries.
-        require(&node, &headers, &method, &uri, &[], &[])?;
+        require(&node, &headers, &method, &uri, &[], &[trace_core::Role::Regulator])?;
     }
     blocking(move || {
         let size = node.current()?.size;

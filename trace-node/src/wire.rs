@@ -909,6 +909,15 @@ pub struct Reached {
     pub depth: u32,
 }
 
+/// `GET /v1/batches/{id}/head`: the record a new record on the batch names as its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchHead {
+    /// The batch.
+    pub batch: BatchId,
+    /// Its latest record.
+    pub head: RecordId,
+}
+
 /// Batches at risk from what a positive batch was fed: `GET /v1/at-risk` (every positive) and
 /// `GET /v1/batches/{id}/at-risk` (regulator). Not blocks: where to sample next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

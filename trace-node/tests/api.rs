@@ -177,25 +177,82 @@ async fn bulk_submission_reports_each_record() {
 }
 
 #[tokio::test]
-async fn batch_views_and_lineage_for_admitted_actors() {
+async fn batch_views_and_lineage_follow_the_read_model() {
     let w = World::new();
+    let coop_b = key(9);
+    let admit = w.record(
+        &w.authority,
+        0,
+        vec![],
+        Event::ActorAdmitted(ActorAdmitted {
+            actor: coop_b.public(),
+            name: "Shiqiao vegetable co-op".into(),
+            handle: "shiqiao-coop".parse().unwrap(),
+            roles: vec![Role::Coop],
+            registration: String::new(),
+            location: "溪湖区".into(),
+            contact: None,
+            departments: vec![],
+            licences: vec![],
+        }),
+    );
+    w.node.ledger.append(admit).unwrap();
     let (r, batch) = w.register_pigs(3);
+    let registered = r.id();
     w.node.ledger.append(r).unwrap();
-    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", &format!("/v1/batches/{batch}"), "", vec![])).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["status"], "active");
-    assert_eq!(v["history"].as_array().unwrap().len(), 1);
-    assert_eq!(v["summary"]["origins"][0]["farm"], "Hetao pig co-op");
-    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/batches", "", vec![])).await;
+    let get = |k: &SecretKey, path: String| send_json(w.app(), request(Some(k), "GET", &path, "", vec![]));
+    // The co-op that registered it reads it, and so does a regulator.
+    for k in [&w.coop, &w.regulator] {
+        let (s, v) = get(k, format!("/v1/batches/{batch}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "active");
+        assert_eq!(v["history"].as_array().unwrap().len(), 1);
+        assert_eq!(v["summary"]["origins"][0]["farm"], "Hetao pig co-op");
+    }
+    // Another co-op, and a stall it was never shipped to, read neither the batch, its history, its lineage nor its
+    // records, and do not list it; they may read its head (to write about it) and its public summary.
+    for k in [&coop_b, &w.market] {
+        for route in ["", "/history", "/back", "/forward"] {
+            let (s, v) = get(k, format!("/v1/batches/{batch}{route}")).await;
+            assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{route}: {v}");
+        }
+        let (s, v) = get(k, format!("/v1/records/{registered}")).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+        let (s, v) = get(k, "/v1/batches".into()).await;
+        assert_eq!((s, v.as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{v}");
+        let (s, v) = get(k, format!("/v1/batches/{batch}/head")).await;
+        assert_eq!((s, v["head"].as_str()), (StatusCode::OK, Some(registered.to_string().as_str())));
+    }
+    let (s, _) = send_json(w.app(), request(None, "GET", &format!("/v1/public/batches/{batch}"), "", vec![])).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v[0]["id"], batch.to_string());
+    // Shipped to the stall, the stall is a party to it: it reads the batch and lists it.
+    let ship = w.record(
+        &w.coop,
+        2,
+        vec![registered],
+        Event::Shipped(Shipped {
+            batch,
+            quantity: "2 head".parse().unwrap(),
+            to: Party::Member(w.market.public()),
+            from_place: "Hetao farm".into(),
+            to_place: "Stall 12".into(),
+            document: "WB-1".into(),
+            carrier: None,
+            certificates: vec![],
+        }),
+    );
+    w.node.ledger.append(ship).unwrap();
+    let (s, v) = get(&w.market, format!("/v1/batches/{batch}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = get(&w.market, "/v1/batches".into()).await;
+    assert_eq!((s, v[0]["id"].as_str()), (StatusCode::OK, Some(batch.to_string().as_str())));
     assert_eq!(v[0]["holder"], "Hetao pig co-op");
-    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/batches/NOT-A-BATCH", "", vec![])).await;
+    let (s, v) = get(&coop_b, format!("/v1/batches/{batch}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = get(&w.market, "/v1/batches/NOT-A-BATCH".into()).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
     let missing = BatchId::derive(&RecordId([3; 32]), 0);
-    let (s, v) =
-        send_json(w.app(), request(Some(&w.market), "GET", &format!("/v1/batches/{missing}/forward"), "", vec![]))
-            .await;
+    let (s, v) = get(&w.market, format!("/v1/batches/{missing}/forward")).await;
     assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not-found"));
 }
 

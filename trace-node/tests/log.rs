@@ -157,11 +157,14 @@ async fn a_batch_s_proof_files_cover_its_summary_and_its_warnings_and_verify_off
 }
 
 #[tokio::test]
-async fn entries_need_a_signed_request_and_are_the_leaf_data_in_bounded_pages() {
+async fn entries_need_a_regulators_signed_request_and_are_the_leaf_data_in_bounded_pages() {
     let w = World::new();
     let (s, v) = send_json(w.app(), request(None, "GET", "/v1/entries?from=0", "", vec![])).await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    // Whole entries carry every record's restricted fields: a stall reads its own batches, not the log.
     let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/entries?from=2&limit=3", "", vec![])).await;
+    assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/entries?from=2&limit=3", "", vec![])).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!((v["from"].as_u64(), v["tree_size"].as_u64()), (Some(2), Some(w.size())));
     let e = v["entries"].as_array().unwrap();
@@ -170,16 +173,16 @@ async fn entries_need_a_signed_request_and_are_the_leaf_data_in_bounded_pages() 
         assert_eq!(x["index"], 2 + i as u64);
         assert_eq!(x["leaf_data"], encoding::base64_encode(&w.node.ledger.leaf_data(2 + i as u64).unwrap()));
     }
-    let (_, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/entries?limit=999999", "", vec![])).await;
+    let (_, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/entries?limit=999999", "", vec![])).await;
     assert_eq!(v["entries"].as_array().unwrap().len() as u64, w.size().min(1000));
-    let (_, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/entries?from=99999", "", vec![])).await;
+    let (_, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/entries?from=99999", "", vec![])).await;
     assert_eq!(v["entries"].as_array().unwrap().len(), 0);
-    let (s, v) = send_json(w.app(), request(Some(&w.market), "GET", "/v1/entries?from=a", "", vec![])).await;
+    let (s, v) = send_json(w.app(), request(Some(&w.regulator), "GET", "/v1/entries?from=a", "", vec![])).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
 }
 
 #[tokio::test]
-async fn hash_tiles_are_public_and_cached_entry_bundles_need_a_signed_request() {
+async fn hash_tiles_are_public_and_cached_entry_bundles_need_a_regulators_signed_request() {
     let w = World::new();
     let size = w.size();
     let (s, b, r) = send(w.app(), request(None, "GET", &format!("/tile/0/000.p/{size}"), "", vec![])).await;
@@ -189,8 +192,11 @@ async fn hash_tiles_are_public_and_cached_entry_bundles_need_a_signed_request() 
     assert_eq!(b, read_tile(&w.node.ledger, &t, size).unwrap());
     let (s, _, _) = send(w.app(), request(None, "GET", &format!("/tile/entries/000.p/{size}"), "", vec![])).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, b, _) =
+    let (s, _, _) =
         send(w.app(), request(Some(&w.market), "GET", &format!("/tile/entries/000.p/{size}"), "", vec![])).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b, _) =
+        send(w.app(), request(Some(&w.regulator), "GET", &format!("/tile/entries/000.p/{size}"), "", vec![])).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b, read_tile(&w.node.ledger, &Tile::entries(0, size as u16).unwrap(), size).unwrap());
     // A full tile once the log has 256 entries, immutable from then on.
@@ -481,4 +487,110 @@ async fn a_cosignature_over_another_note_text_is_refused_and_witnessed_always_ve
     assert_eq!(served.signatures().len(), 2, "{text}");
     let signed = SignedCheckpoint::open_with_witnesses(text.as_bytes(), &log_key(&w).await, &[wkey]).unwrap();
     assert_eq!(signed.cosignatures().count(), 1);
+}
+
+#[tokio::test]
+async fn a_sold_batch_s_public_answers_carry_no_restricted_or_personal_field_and_still_verify() {
+    let w = World::new();
+    let (r, batch) = w.register_pigs(5);
+    submit(&w, &w.coop, &r).await;
+    let ship = w.record(
+        &w.coop,
+        4,
+        vec![r.id()],
+        Event::Shipped(Shipped {
+            batch,
+            quantity: "2 head".parse().unwrap(),
+            to: Party::Member(w.market.public()),
+            from_place: "Secret farm road 9".into(),
+            to_place: "Back door of stall 12".into(),
+            document: "WB-SECRET-77".into(),
+            carrier: None,
+            certificates: vec![],
+        }),
+    );
+    submit(&w, &w.coop, &ship).await;
+    let receive = w.record(
+        &w.market,
+        3,
+        vec![ship.id()],
+        Event::Received(Received {
+            batch,
+            shipment: ship.id(),
+            accepted: true,
+            checked: vec![],
+            note: "driver Zhang, 13800000000".into(),
+        }),
+    );
+    submit(&w, &w.market, &receive).await;
+    // A person buying is named by a commitment only; writing the name is refused.
+    let salt = [9u8; 16];
+    let person = |name: &str| OutsideParty {
+        name: name.into(),
+        credit_code: None,
+        certificates: vec![],
+        person: Some(Personal::commit("person", &salt, "李四 13900000000")),
+    };
+    let sold_to = |p: OutsideParty| {
+        w.record(
+            &w.market,
+            2,
+            vec![receive.id()],
+            Event::Sold(Sold { batch, quantity: "1 head".parse().unwrap(), buyer: Some(Party::Outside(p)) }),
+        )
+    };
+    let named = sold_to(person("李四"));
+    let (s, v) = send_json(
+        w.app(),
+        request(
+            Some(&w.market),
+            "POST",
+            "/v1/records",
+            "application/json",
+            serde_json::to_vec(&trace_node::wire::WireRecord::from_record(&named)).unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["facts"]["fact"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("person-named-in-the-clear")),
+        "{v}"
+    );
+    let sale = sold_to(person(""));
+    submit(&w, &w.market, &sale).await;
+    let secrets = ["WB-SECRET-77", "Secret farm road", "Back door", "13800000000", "Zhang", "李四", "13900000000"];
+    for path in
+        [format!("/v1/public/batches/{batch}/proofs"), format!("/v1/public/batches/{batch}"), format!("/b/{batch}")]
+    {
+        let (s, body, _) = send(w.app(), request(None, "GET", &path, "", vec![])).await;
+        assert_eq!(s, StatusCode::OK);
+        let text = String::from_utf8(body).unwrap();
+        for secret in secrets {
+            assert!(!text.contains(secret), "{path} shows {secret}");
+        }
+    }
+    // Every proof verifies offline: the public records in full, the three others by their entries' inclusion.
+    let (_, v) =
+        send_json(w.app(), request(None, "GET", &format!("/v1/public/batches/{batch}/proofs"), "", vec![])).await;
+    let trust = Trust::pinned(log_key(&w).await);
+    let (mut full, mut withheld) = (Vec::new(), Vec::new());
+    for p in v["proofs"].as_array().unwrap() {
+        if p["type"] == "withheld-inclusion-proof" {
+            withheld.push(verify_withheld_proof(p.to_string().as_bytes(), &trust).unwrap().index);
+        } else {
+            full.push(verify_proof_file(p.to_string().as_bytes(), &trust).unwrap().entry.record.id());
+        }
+    }
+    assert_eq!(full, vec![r.id()]);
+    let index = |id: &RecordId| w.node.ledger.index_of(id).unwrap().unwrap();
+    assert_eq!(withheld, vec![index(&ship.id()), index(&receive.id()), index(&sale.id())]);
+    // A withheld proof whose leaf hash is changed does not verify.
+    let mut forged = v["proofs"][1].clone();
+    forged["leaf_hash"] = serde_json::Value::String(encoding::base64_encode(&[7u8; 32]));
+    assert!(verify_withheld_proof(forged.to_string().as_bytes(), &trust).is_err());
+    // The parties read the restricted fields in the batch's history; a regulator too.
+    let (s, v) =
+        send_json(w.app(), request(Some(&w.market), "GET", &format!("/v1/batches/{batch}/history"), "", vec![])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v.to_string().contains("WB-SECRET-77"));
 }

@@ -53,10 +53,14 @@ async fn submissions_and_lookups_over_a_real_socket_and_graceful_shutdown() {
     .await
     .unwrap();
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
-    let (b, market) = (base.clone(), w.market.clone());
-    let (s, v) = tokio::task::spawn_blocking(move || call(&b, &market, "GET", "/v1/batches", vec![])).await.unwrap();
+    // The co-op lists the batches it registered (a stall that is no party to them lists none).
+    let (b, coop, market) = (base.clone(), w.coop.clone(), w.market.clone());
+    let (s, v) = tokio::task::spawn_blocking(move || call(&b, &coop, "GET", "/v1/batches", vec![])).await.unwrap();
     assert_eq!(s, 200);
     assert_eq!(v.as_array().unwrap().len(), 20);
+    let b = base.clone();
+    let (s, v) = tokio::task::spawn_blocking(move || call(&b, &market, "GET", "/v1/batches", vec![])).await.unwrap();
+    assert_eq!((s, v.as_array().map(Vec::len)), (200, Some(0)));
     stop_tx.send(()).unwrap();
     server.await.unwrap().unwrap();
     let size = w.size();

@@ -127,8 +127,17 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
         }
     }
     let acted = cx.check_heads()?;
+    let acted_ids: Vec<BatchId> = acted.iter().map(|b| b.id).collect();
     cx.mark_if_late(accepted);
     let effects = cx.event(&author, acted)?;
+    // The read model's index: the author and every party the record names are parties to each batch it acts on
+    // or creates (`crate::access`).
+    let parties: Vec<PublicKey> = std::iter::once(cx.author).chain(crate::access::named_parties(&body.event)).collect();
+    for b in acted_ids.iter().chain(&effects.created) {
+        for p in &parties {
+            cx.ov.mark(schema::party(p, *b));
+        }
+    }
     Ok(effects)
 }
 
