@@ -27,12 +27,11 @@ pub struct RunningNode {
 impl RunningNode {
     /// Serves `data` on an ephemeral loopback port.
     pub fn start(data: DataDir) -> anyhow::Result<RunningNode> {
-        let node = Arc::new(trace_node::Node::new(
-            data.ledger,
-            data.log_key,
-            data.config.log_key_name,
-            trace_node::Limits::default(),
-        ));
+        let vault = data.vault()?;
+        let node = Arc::new(
+            trace_node::Node::new(data.ledger, data.log_key, data.config.log_key_name, trace_node::Limits::default())
+                .with_vault(vault),
+        );
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || -> anyhow::Result<()> {

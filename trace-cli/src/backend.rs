@@ -52,6 +52,85 @@ impl Backend {
         }
     }
 
+    /// Keeps a personal value of `record` off the log: on the node (`POST /v1/personal`, signed by the record's
+    /// author), or in a local ledger's personal store.
+    pub fn deposit_personal(
+        &self,
+        record: trace_core::RecordId,
+        field: &str,
+        salt: &[u8; 16],
+        value: &str,
+    ) -> anyhow::Result<()> {
+        match self {
+            Backend::Local(d) => {
+                let entry = d.ledger.record(&record)?.ok_or_else(|| Error::NotFound(format!("record {record}")))?;
+                let commitments = trace_core::privacy::commitments(&entry.record.body().event);
+                let Some((_, c)) = commitments.iter().find(|(f, _)| *f == field) else {
+                    bail!("record {record} commits to no {field} field");
+                };
+                d.vault()?.deposit(&record, field, c, salt, value, trace_core::Time::now())?;
+                Ok(())
+            }
+            Backend::Remote(c) => {
+                let body = wire::PersonalDeposit {
+                    record: record.to_string(),
+                    field: field.to_owned(),
+                    salt: hex::encode(salt),
+                    value: value.to_owned(),
+                };
+                let _: serde_json::Value = c.post("/v1/personal", &body)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A regulator's read of a personal value, with its reason (logged).
+    pub fn read_personal(
+        &self,
+        record: trace_core::RecordId,
+        field: &str,
+        reason: &str,
+        reader: &trace_core::SecretKey,
+    ) -> anyhow::Result<wire::PersonalValue> {
+        match self {
+            Backend::Local(d) => {
+                let actor = d
+                    .ledger
+                    .actor(&reader.public())?
+                    .ok_or_else(|| anyhow::anyhow!("--key is not an admitted actor"))?;
+                if !actor.has(trace_core::Role::Regulator) {
+                    bail!("only a regulator reads personal values");
+                }
+                let held =
+                    d.vault()?.read(&record, field, (&actor.key, &actor.name), reason, trace_core::Time::now())?;
+                match held {
+                    Some(h) => Ok(wire::PersonalValue::of(record, field, h)),
+                    None => bail!("no {field} of record {record} is kept"),
+                }
+            }
+            Backend::Remote(c) => {
+                let q: String = form_urlencoded(reason);
+                c.get(&format!("/v1/personal/{record}/{field}?reason={q}"))
+            }
+        }
+    }
+
+    /// The access log of personal values (the authority).
+    pub fn access_log(&self, reader: Option<trace_core::SecretKey>) -> anyhow::Result<Vec<wire::AccessEntry>> {
+        match self {
+            Backend::Local(d) => {
+                let key = reader.ok_or_else(|| anyhow::anyhow!("pass --key of the authority"))?;
+                let actor =
+                    d.ledger.actor(&key.public())?.ok_or_else(|| anyhow::anyhow!("--key is not an admitted actor"))?;
+                if !actor.has(trace_core::Role::Authority) {
+                    bail!("only the authority reads the access log");
+                }
+                Ok(d.vault()?.access_log()?.iter().map(wire::AccessEntry::from).collect())
+            }
+            Backend::Remote(c) => c.get("/v1/personal/access-log"),
+        }
+    }
+
     /// A batch's head: the parent a record acting on it names. On a node any admitted actor reads it, whether or
     /// not it may read the batch.
     pub fn head(&self, id: BatchId) -> anyhow::Result<trace_core::RecordId> {
@@ -160,4 +239,17 @@ impl Backend {
             Backend::Local(_) => bail!("{what} talks to a node: pass --node URL"),
         }
     }
+}
+
+/// `s` percent-encoded for a query value: unreserved characters as they are, every other byte as `%XX`.
+fn form_urlencoded(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

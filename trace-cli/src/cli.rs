@@ -72,6 +72,9 @@ pub enum Command {
         /// Location.
         #[arg(long, default_value = "")]
         location: String,
+        /// A contact person's name or phone: personal data, committed in the record and kept off the log.
+        #[arg(long)]
+        contact: Option<String>,
     },
     /// Revoke an actor's key (authority, regulator).
     #[command(after_help = "Example:\n  trace revoke --actor 3b6a…e1 --reason 'licence withdrawn' --key regulator.key")]
@@ -371,6 +374,29 @@ pub enum Command {
         /// written to the log.
         #[arg(long)]
         buyer_code: Option<String>,
+        /// A buyer who is a person (实名购买): their name and ID or phone, committed in the record and kept off
+        /// the log.
+        #[arg(long, conflicts_with_all = ["buyer", "buyer_code"])]
+        buyer_person: Option<String>,
+    },
+    /// Read a personal value kept off the log, with a reason that the access log keeps (regulator); or the
+    /// access log itself (authority).
+    #[command(
+        after_help = "Example:\n  trace personal 3fa2…91 --field contact --reason '案件 XH-2026-17 核实联系人' --key regulator.key\n  trace personal --access-log --key authority.key"
+    )]
+    Personal {
+        /// The record whose value to read.
+        #[arg(required_unless_present = "access_log")]
+        record: Option<RecordId>,
+        /// The field: contact or person.
+        #[arg(long, default_value = "contact")]
+        field: String,
+        /// Why it is read: kept in the access log with who read it and when.
+        #[arg(long, required_unless_present = "access_log")]
+        reason: Option<String>,
+        /// Print the access log instead (authority).
+        #[arg(long)]
+        access_log: bool,
     },
     /// Hold a batch and all its descendants (regulator).
     #[command(

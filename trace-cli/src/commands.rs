@@ -169,6 +169,12 @@ impl Ctx {
     /// Signs `event` naming the current heads of the batches it acts on, submits it, and prints the outcome.
     /// To a node it goes through the signing key's outbox, so a retry after a lost answer is safe.
     pub fn record(&mut self, event: Event) -> anyhow::Result<()> {
+        self.record_with(event, Vec::new())
+    }
+
+    /// Records `event` and then deposits the personal values its commitments open (field, salt, value) off the
+    /// log: on the node, or in a local ledger's personal store.
+    pub fn record_with(&mut self, event: Event, personal: Vec<(&'static str, [u8; 16], String)>) -> anyhow::Result<()> {
         let key = self.key()?;
         let time = self.event_time()?;
         let outbox = self.key_path().map(|p| crate::outbox::Outbox::for_key(&p));
@@ -202,6 +208,14 @@ impl Ctx {
             println!("{} recorded {kind} as entry {} (record {})", output::good("✓"), ok.index, ok.id);
             for b in &ok.created {
                 println!("  new batch {}", output::bold(&b.to_string()));
+            }
+        }
+        for (field, salt, value) in personal {
+            self.backend()?.deposit_personal(ok.id, field, &salt, &value).with_context(|| {
+                format!("the record is in the log, but its {field} was not kept off the log; a regulator holds the commitment")
+            })?;
+            if !self.global.json {
+                println!("  {field} kept off the log (personal data: regulators read it with a reason)");
             }
         }
         Ok(())
@@ -294,18 +308,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", k.public());
             Ok(())
         }
-        Command::Admit { actor, name, handle, roles, registration, location } => {
-            ctx.record(Event::ActorAdmitted(ActorAdmitted {
-                actor,
-                name,
-                handle,
-                roles,
-                departments: Vec::new(),
-                registration,
-                location,
-                licences: Vec::new(),
-                contact: None,
-            }))
+        Command::Admit { actor, name, handle, roles, registration, location, contact } => {
+            let salt = Personal::random_salt();
+            let committed = contact.as_ref().map(|c| Personal::commit("contact", &salt, c));
+            let personal = contact.map(|c| vec![("contact", salt, c)]).unwrap_or_default();
+            ctx.record_with(
+                Event::ActorAdmitted(ActorAdmitted {
+                    actor,
+                    name,
+                    handle,
+                    roles,
+                    departments: Vec::new(),
+                    registration,
+                    location,
+                    licences: Vec::new(),
+                    contact: committed,
+                }),
+                personal,
+            )
         }
         Command::Revoke { actor, reason } => ctx.record(Event::ActorRevoked(ActorRevoked { actor, reason })),
         Command::RotateKey { new_key } => ctx.record(Event::KeyRotated(KeyRotated { new_key })),
@@ -425,7 +445,47 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let outputs = outputs.iter().map(|s| parse_output(s)).collect::<anyhow::Result<Vec<_>>>()?;
             ctx.record(Event::Transformed(Transformed { process, inputs, outputs, place, certificates: Vec::new() }))
         }
-        Command::Sell { batch, quantity, buyer, buyer_code } => {
+        Command::Sell { batch, quantity, buyer_person: Some(person), .. } => {
+            // A person buying (实名购买): named by a commitment only, the value kept off the log.
+            let salt = Personal::random_salt();
+            let party = OutsideParty {
+                name: String::new(),
+                credit_code: None,
+                certificates: Vec::new(),
+                person: Some(Personal::commit("person", &salt, &person)),
+            };
+            let sold = Sold { batch, quantity, buyer: Some(Party::Outside(party)) };
+            ctx.record_with(Event::Sold(sold), vec![("person", salt, person)])
+        }
+        Command::Personal { access_log: true, .. } => {
+            let key = ctx.key().ok();
+            let log = ctx.backend()?.access_log(key)?;
+            if ctx.global.json {
+                return print_json(&log);
+            }
+            if log.is_empty() {
+                println!("no personal value has been read");
+            }
+            for e in &log {
+                println!("{} {} read {} of {}: {}", e.time.display_local(), e.reader_name, e.field, e.record, e.reason);
+            }
+            Ok(())
+        }
+        Command::Personal { record, field, reason, .. } => {
+            let (Some(record), Some(reason)) = (record, reason) else { bail!("name the record and give --reason") };
+            let key = ctx.key()?;
+            let v = ctx.backend()?.read_personal(record, &field, &reason, &key)?;
+            if ctx.global.json {
+                return print_json(&v);
+            }
+            match (&v.value, &v.erased) {
+                (Some(value), _) => println!("{field} of {record}: {value}  (read logged: {reason})"),
+                (None, Some(when)) => println!("{field} of {record} was erased {when}"),
+                (None, None) => println!("{field} of {record}: nothing kept"),
+            }
+            Ok(())
+        }
+        Command::Sell { batch, quantity, buyer, buyer_code, .. } => {
             // No buyer, or "retail", is a sale to shoppers; a named buyer is an organisation outside the ledger (a
             // canteen), named with its credit code, which the ledger checks.
             let buyer = match buyer.trim() {

@@ -150,12 +150,11 @@ pub(crate) fn run(global: &Global, opts: Options) -> anyhow::Result<()> {
     };
     if let Some(addr) = serve {
         let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        let node = Arc::new(trace_node::Node::new(
-            data.ledger,
-            data.log_key,
-            data.config.log_key_name,
-            trace_node::Limits::default(),
-        ));
+        let vault = data.vault().context("opening the personal store")?;
+        let node = Arc::new(
+            trace_node::Node::new(data.ledger, data.log_key, data.config.log_key_name, trace_node::Limits::default())
+                .with_vault(vault),
+        );
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
             eprintln!("\nnode serving http://{} — press Ctrl-C to stop", listener.local_addr()?);

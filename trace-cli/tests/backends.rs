@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use trace_core::{Origin, Time};
+use trace_core::{Event, Origin, Time};
 use trace_tests::{RunningNode, open_data_dir};
 
 use crate::basics::trace;
@@ -496,4 +496,101 @@ fn every_command_answers_the_same_on_a_local_ledger_and_on_a_node() {
         let body = client.get_text(path, "application/json").unwrap_or_else(|e| panic!("GET {path}: {e:#}"));
         strict_json(&body).unwrap_or_else(|e| panic!("GET {path}: {e}"));
     }
+}
+
+/// Issue 18: a contact committed in the log and kept off it, read by a regulator with a reason that the access log
+/// keeps, refused to anyone else, and erased without touching the log: on a local ledger and on a node. (Its own
+/// test: the salt is random, so the two backends sign different records.)
+#[test]
+fn personal_values_are_kept_off_the_log_read_with_a_reason_and_erased() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let origin: Origin = trace_core::demo::DEMO_ORIGIN.parse().unwrap();
+    let (d, _, _) = trace_core::demo::install(&data, origin, Time::now()).unwrap();
+    d.ledger.flush().unwrap();
+    drop(d);
+    drop(open_data_dir(&data).unwrap());
+    let key = |role: &str| data.join("keys").join(format!("{role}.key")).to_str().unwrap().to_owned();
+    let data_s = data.to_str().unwrap().to_owned();
+    let phone = "13800000000";
+    let run = |backend: &[&str], n: u8| -> String {
+        let who = trace_core::SecretKey::from_seed([0xa0 + n; 32]).public().to_string();
+        let handle = format!("farmer-{n}");
+        let mut args =
+            vec!["--key", &*Box::leak(key("regulator").into_boxed_str()), "--json", "admit", "--actor", &who];
+        args.extend(["--name", "王五家庭农场", "--handle", &handle, "--role", "coop", "--contact", phone]);
+        args.extend(backend);
+        let o = trace(&args);
+        assert!(
+            o.status.success(),
+            "admit: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v = strict_json(&String::from_utf8_lossy(&o.stdout)).unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    };
+    let read = |backend: &[&str], role: &str, record: &str| {
+        let k = key(role);
+        let mut args =
+            vec!["--key", &k, "--json", "personal", record, "--field", "contact", "--reason", "案件 XH-2026-17"];
+        args.extend(backend);
+        trace(&args)
+    };
+    // Local first; then the same on a node serving the directory.
+    let local_record = run(&["--data", &data_s], 1);
+    let o = read(&["--data", &data_s], "regulator", &local_record);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(strict_json(&String::from_utf8_lossy(&o.stdout)).unwrap()["value"], phone);
+    assert!(!read(&["--data", &data_s], "coop", &local_record).status.success(), "a co-op reads no personal data");
+
+    let served = RunningNode::start(open_data_dir(&data).unwrap()).unwrap();
+    let base = served.base();
+    let node_record = run(&["--node", &base], 2);
+    let o = read(&["--node", &base], "regulator", &node_record);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = strict_json(&String::from_utf8_lossy(&o.stdout)).unwrap();
+    assert_eq!(v["value"], phone);
+    // The value and salt open the commitment in the log, which holds no phone number.
+    let salt: [u8; 16] = hex::decode(v["salt"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let o = trace(&["--key", &key("regulator"), "--node", &base, "--json", "export", "--bundle", "-"]);
+    let bundle = String::from_utf8(o.stdout).unwrap();
+    assert!(!bundle.contains(phone), "the audit bundle holds the phone number");
+    let o = read(&["--node", &base], "coop", &node_record);
+    assert!(!o.status.success(), "a co-op reads no personal data on a node");
+    let k = key("authority");
+    let o = trace(&["--key", &k, "--node", &base, "--json", "personal", "--access-log"]);
+    let log = strict_json(&String::from_utf8_lossy(&o.stdout)).unwrap();
+    let reasons: Vec<(&str, &str)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["record"].as_str().unwrap(), e["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reasons, vec![(local_record.as_str(), "案件 XH-2026-17"), (node_record.as_str(), "案件 XH-2026-17")]);
+    let o = trace(&["--key", &key("regulator"), "--node", &base, "personal", "--access-log"]);
+    assert!(!o.status.success(), "the access log is the authority's");
+    drop(served);
+
+    // Erased on request: the log, and so every proof and the audit bundle, are unchanged.
+    let d = open_data_dir(&data).unwrap();
+    let record: trace_core::RecordId = node_record.parse().unwrap();
+    let entry = d.ledger.record(&record).unwrap().unwrap();
+    let Event::ActorAdmitted(a) = &entry.record.body().event else { panic!("not an admission") };
+    assert!(a.contact.unwrap().opens("contact", &salt, phone));
+    assert!(d.vault().unwrap().erase(&record, "contact", "删除请求 No. 7", Time::now()).unwrap());
+    drop(d);
+    drop(open_data_dir(&data).unwrap());
+    let o = read(&["--data", &data_s], "regulator", &node_record);
+    let v = strict_json(&String::from_utf8_lossy(&o.stdout)).unwrap();
+    assert_eq!((v["value"].is_null(), v["erased"].as_str().map(|s| s.contains("删除请求 No. 7"))), (true, Some(true)));
+    let after = dir.path().join("after.ndjson");
+    let o = trace(&["--data", &data_s, "export", "--bundle", after.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = trace(&["verify", after.to_str().unwrap()]);
+    assert!(o.status.success(), "the bundle verifies after the erasure: {}", String::from_utf8_lossy(&o.stderr));
+    let after = std::fs::read_to_string(&after).unwrap();
+    let entries = |b: &str| b.lines().filter(|l| l.contains("\"leaf_data\"")).map(str::to_owned).collect::<Vec<_>>();
+    assert!(entries(&bundle).len() > 40, "the bundle's entries were read");
+    assert_eq!(entries(&after), entries(&bundle), "the erasure changed no entry");
 }

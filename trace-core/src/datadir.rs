@@ -27,6 +27,10 @@ pub struct LedgerConfig {
     pub origin: Origin,
     /// The key name on checkpoint signature lines (the origin, by default).
     pub log_key_name: String,
+    /// Days each kind of personal value is kept off the log before the retention job erases it, by field
+    /// (`contact`, `person`); [`crate::vault::DEFAULT_RETENTION_DAYS`] for a field not named.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub personal_retention_days: std::collections::BTreeMap<String, u32>,
 }
 
 /// An opened data directory.
@@ -138,7 +142,8 @@ impl DataDir {
         let log_key = SecretKey::generate().map_err(io("generating the log key"))?;
         write_key_file(&Self::authority_key_path(dir), authority)?;
         write_key_file(&dir.join("keys").join("log.key"), &log_key)?;
-        let config = LedgerConfig { log_key_name: origin.to_string(), origin };
+        let config =
+            LedgerConfig { log_key_name: origin.to_string(), origin, personal_retention_days: Default::default() };
         let json = serde_json::to_string_pretty(&config).map_err(|e| Error::Storage(e.to_string()))?;
         fs::write(dir.join("ledger.json"), json + "\n").map_err(io("writing ledger.json"))?;
         DataDir::open_with_clock(dir, clock)
@@ -172,6 +177,12 @@ impl DataDir {
         })?;
         let ledger = Ledger::with_clock(std::sync::Arc::new(store), config.origin.clone(), clock)?;
         Ok(DataDir { path: dir.to_path_buf(), config, ledger, log_key })
+    }
+
+    /// The directory's off-log store of personal values (`DIR/personal`, sealed under `DIR/keys/personal.key`,
+    /// created on first use).
+    pub fn vault(&self) -> Result<crate::vault::Vault, Error> {
+        crate::vault::Vault::open(&self.path.join("personal"), &self.path.join("keys").join("personal.key"))
     }
 
     /// The authority key, when this directory holds it.

@@ -50,6 +50,7 @@ mod store;
 mod summary;
 mod tiles;
 mod values;
+pub mod vault;
 mod views;
 mod witness;
 

@@ -16,6 +16,26 @@
 use crate::event::Event;
 use crate::shared::Party;
 
+/// The personal commitments `event` carries, by field name: what a personal value deposited off the log must open.
+pub fn commitments(event: &Event) -> Vec<(&'static str, crate::Personal)> {
+    let person = |p: &Party| match p {
+        Party::Outside(o) => o.person,
+        Party::Member(_) => None,
+    };
+    let mut out = Vec::new();
+    match event {
+        Event::ActorAdmitted(e) => out.extend(e.contact.map(|c| ("contact", c))),
+        Event::Sold(e) => out.extend(e.buyer.as_ref().and_then(person).map(|c| ("person", c))),
+        Event::Shipped(e) => out.extend(person(&e.to).map(|c| ("person", c))),
+        Event::InputApplied(e) => out.extend(e.holding.as_ref().and_then(person).map(|c| ("person", c))),
+        Event::Certified(e) => out.extend(person(&e.issuer).map(|c| ("person", c))),
+        Event::ComplianceCertified(e) => out.extend(e.contact.map(|c| ("contact", c))),
+        Event::ComplaintFiled(e) => out.extend(e.contact.map(|c| ("contact", c))),
+        _ => {}
+    }
+    out
+}
+
 /// The restricted fields `event` carries with a value, by name: empty when the whole record is public.
 pub fn restricted_fields(event: &Event) -> Vec<&'static str> {
     let mut out = Vec::new();

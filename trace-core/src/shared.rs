@@ -50,6 +50,16 @@ impl Personal {
         Personal(encoding::sha256(&bytes))
     }
 
+    /// A fresh random 16-byte salt for a commitment.
+    pub fn random_salt() -> [u8; 16] {
+        let mut salt = [0u8; 16];
+        if getrandom::fill(&mut salt).is_err() {
+            // No entropy source: a deterministic salt would let a guesser test phone numbers offline.
+            panic!("the operating system gave no random bytes for a commitment's salt");
+        }
+        salt
+    }
+
     /// Whether `value` under `salt` is what this commits to.
     pub fn opens(&self, field: &str, salt: &[u8; 16], value: &str) -> bool {
         Personal::commit(field, salt, value) == *self

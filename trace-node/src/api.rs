@@ -70,6 +70,8 @@ pub struct Node {
     pub checkpoints: crate::log::Checkpoints,
     /// Public summaries and scan pages, until the log grows.
     pub scans: crate::cache::ScanCache,
+    /// Personal values kept off the log (`docs/privacy.md`), when the node keeps any.
+    pub vault: Option<trace_core::vault::Vault>,
 }
 
 /// The shared state handed to axum.
@@ -89,9 +91,16 @@ impl Node {
             limits,
             checkpoints,
             scans,
+            vault: None,
         };
         node.refresh_checkpoint();
         node
+    }
+
+    /// The same node, keeping personal values in `vault`.
+    pub fn with_vault(mut self, vault: trace_core::vault::Vault) -> Node {
+        self.vault = Some(vault);
+        self
     }
 }
 
@@ -221,6 +230,7 @@ pub fn app(node: AppState) -> Router {
         .route("/vd/{code}", get(scan_vet_drug))
         .route("/find", get(find))
         .merge(crate::log::routes())
+        .merge(crate::personal::routes())
         .fallback(fallback)
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(limit, refuse_long_bodies))

@@ -14,6 +14,7 @@ mod error;
 pub mod exports;
 mod log;
 mod metrics;
+mod personal;
 pub mod scan;
 mod serve;
 pub mod wire;

@@ -51,6 +51,32 @@ enum Command {
         #[arg(long, env = "TRACE_LOG_FORMAT", default_value = "text")]
         log_format: String,
     },
+    /// Erase one personal value kept off the log (a lawful request); the log and every proof stay as they are.
+    #[command(
+        after_help = "Example:\n  trace-node erase --data ./ledger --record 3fa2…91 --field contact --reason '删除请求 2026-12-01 No. 7'"
+    )]
+    Erase {
+        /// Data directory (the node must be stopped).
+        #[arg(long, env = "TRACE_DATA")]
+        data: PathBuf,
+        /// The record whose value to erase.
+        #[arg(long)]
+        record: trace_core::RecordId,
+        /// The field: contact or person.
+        #[arg(long)]
+        field: String,
+        /// Why: the request's reference.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Erase every personal value kept longer than its retention (ledger.json's personal_retention_days; 730 days
+    /// by default). `serve` also runs this once a day.
+    #[command(after_help = "Example:\n  trace-node retention --data ./ledger")]
+    Retention {
+        /// Data directory (the node must be stopped).
+        #[arg(long, env = "TRACE_DATA")]
+        data: PathBuf,
+    },
 }
 
 fn init_logging(format: &str) {
@@ -85,6 +111,21 @@ fn run() -> anyhow::Result<()> {
             println!("log key       {}", dir.log_key.public());
             Ok(())
         }
+        Command::Erase { data, record, field, reason } => {
+            let dir = DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?;
+            let erased = dir.vault()?.erase(&record, &field, &reason, trace_core::Time::now())?;
+            if !erased {
+                anyhow::bail!("no {field} of record {record} is kept (never deposited, or already erased)");
+            }
+            println!("erased {field} of record {record}; the log is unchanged");
+            Ok(())
+        }
+        Command::Retention { data } => {
+            let dir = DataDir::open(&data).with_context(|| format!("opening the ledger in {}", data.display()))?;
+            let n = dir.vault()?.erase_expired(&dir.config.personal_retention_days, trace_core::Time::now())?;
+            println!("erased {n} personal values past their retention");
+            Ok(())
+        }
         Command::Serve { data, listen, max_body, scan_cache_mib, demo, log_format } => {
             init_logging(&log_format);
             let dir = if demo && !data.join("ledger.json").exists() {
@@ -98,7 +139,23 @@ fn run() -> anyhow::Result<()> {
             };
             let limits =
                 Limits { max_body, scan_cache_bytes: scan_cache_mib.saturating_mul(1 << 20), ..Limits::default() };
-            let node = Arc::new(Node::new(dir.ledger, dir.log_key, dir.config.log_key_name, limits));
+            let vault = dir.vault().context("opening the personal store")?;
+            let retention = dir.config.personal_retention_days.clone();
+            let node = Arc::new(Node::new(dir.ledger, dir.log_key, dir.config.log_key_name, limits).with_vault(vault));
+            let n = node.clone();
+            // The retention job: once at start, then daily.
+            std::thread::spawn(move || {
+                loop {
+                    if let Some(v) = &n.vault {
+                        match v.erase_expired(&retention, trace_core::Time::now()) {
+                            Ok(0) => {}
+                            Ok(k) => tracing::info!(erased = k, "personal values past their retention erased"),
+                            Err(e) => tracing::error!(error = %e, "the retention job failed"),
+                        }
+                    }
+                    std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
+                }
+            });
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let listener =

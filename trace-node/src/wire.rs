@@ -909,6 +909,84 @@ pub struct Reached {
     pub depth: u32,
 }
 
+/// `POST /v1/personal`: the value of one personal commitment of a record, deposited by its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalDeposit {
+    /// The record (64 hex digits).
+    pub record: String,
+    /// The field: `contact` or `person`.
+    pub field: String,
+    /// The commitment's salt, 32 hex digits.
+    pub salt: String,
+    /// The value.
+    pub value: String,
+}
+
+/// `GET /v1/personal/{record}/{field}`: a personal value, or when it was erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalValue {
+    /// The record.
+    pub record: RecordId,
+    /// The field.
+    pub field: String,
+    /// The value, unless erased.
+    pub value: Option<String>,
+    /// Its salt (hex), unless erased: with the value it opens the record's commitment.
+    pub salt: Option<String>,
+    /// When and why it was erased.
+    pub erased: Option<String>,
+}
+
+/// One read of a personal value: `GET /v1/personal/access-log` (the authority).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    /// When.
+    pub time: Time,
+    /// Who read it.
+    pub reader: PublicKey,
+    /// The reader's name.
+    pub reader_name: String,
+    /// The record.
+    pub record: RecordId,
+    /// The field.
+    pub field: String,
+    /// The reason given.
+    pub reason: String,
+}
+
+impl From<&trace_core::vault::AccessEntry> for AccessEntry {
+    fn from(e: &trace_core::vault::AccessEntry) -> AccessEntry {
+        AccessEntry {
+            time: e.time,
+            reader: e.reader,
+            reader_name: e.reader_name.clone(),
+            record: e.record,
+            field: e.field.clone(),
+            reason: e.reason.clone(),
+        }
+    }
+}
+
+impl PersonalValue {
+    /// What the vault holds for `field` of `record`, as answered.
+    pub fn of(record: RecordId, field: &str, held: trace_core::vault::Held) -> PersonalValue {
+        let field = field.to_owned();
+        match held {
+            trace_core::vault::Held::Value(v) => {
+                PersonalValue { record, field, value: Some(v.value), salt: Some(hex::encode(v.salt)), erased: None }
+            }
+            trace_core::vault::Held::Erased { at, reason } => PersonalValue {
+                record,
+                field,
+                value: None,
+                salt: None,
+                erased: Some(format!("{} ({reason})", at.rfc3339())),
+            },
+        }
+    }
+}
+
 /// `GET /v1/batches/{id}/head`: the record a new record on the batch names as its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchHead {
