@@ -60,6 +60,13 @@ impl Ledger {
         {
             return Ok(true);
         }
+        // A store written before the index existed: the batch's own records, read once. (Only a reader that is
+        // no party comes this far.)
+        for e in self.history(b.id)? {
+            if !matches!(e.record.body().event, Event::Inspected(_)) && self.record_names(reader, &e.record) {
+                return Ok(true);
+            }
+        }
         Ok(false)
     }
 

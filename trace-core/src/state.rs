@@ -115,6 +115,9 @@ pub struct Block {
     pub reason: String,
     /// When (claimed time of that record).
     pub time: Time,
+    /// The holders it stops, under every key they had: empty for everyone. A co-op's, processor's or market's own
+    /// screening stops its own holding, not the other holders' of the same batch.
+    pub holders: Vec<PublicKey>,
 }
 
 /// An input applied to a batch or an ancestor, with the date its withdrawal period or pre-harvest interval ends.

@@ -354,12 +354,17 @@ impl Ledger {
             if e.record.id() == state.created_by {
                 s.made_at = body.time;
             }
+            // A correction of a record with restricted fields may repeat them: its words are for the parties.
+            let restricted = !crate::privacy::restricted_fields(&body.event).is_empty();
+            let words = |t: &str| {
+                if restricted { "(restricted: the parties and regulators read it)".to_owned() } else { t.to_owned() }
+            };
             for c in self.corrections(&e.record.id())? {
                 if let Event::Correction(x) = &c.record.body().event {
                     s.corrections.push(CorrectionView {
                         target: x.target,
-                        reason: x.reason.clone(),
-                        corrected: x.corrected.clone(),
+                        reason: words(&x.reason),
+                        corrected: words(&x.corrected),
                         by: names.name(&c.record.body().author)?,
                         time: c.record.body().time,
                     });
@@ -507,7 +512,7 @@ impl Ledger {
                 _ => {}
             }
         }
-        for Block { kind, source, record, reason, time } in &state.blocks {
+        for Block { kind, source, record, reason, time, .. } in &state.blocks {
             let source_label = match self.batch(*source)? {
                 Some(b) => b.label(),
                 None => source.to_string(),

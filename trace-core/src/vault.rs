@@ -38,6 +38,14 @@ pub enum VaultError {
     /// A read without a reason.
     #[error("a read of personal data needs a reason")]
     NoReason,
+    /// The field already has a value, or had one that was erased: an erased value is not put back.
+    #[error("the {field} of record {record} is already kept, or was erased; it is not deposited again")]
+    AlreadyKept {
+        /// The record.
+        record: RecordId,
+        /// The field.
+        field: String,
+    },
     /// The store failed, or what it holds does not open.
     #[error(transparent)]
     Store(#[from] Error),
@@ -96,6 +104,9 @@ enum Stored {
 pub struct Vault {
     store: crate::SledStore,
     cipher: ChaCha20Poly1305,
+    /// Serialises every write: two reads must not take one access-log number, and an erasure must not race a
+    /// deposit.
+    writing: std::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -138,7 +149,7 @@ impl Vault {
             Err(e) => return Err(storage(format!("reading {}: {e}", key_path.display()))),
         };
         let store = crate::SledStore::open(dir)?;
-        Ok(Vault { store, cipher: ChaCha20Poly1305::new(Key::from_slice(&key)) })
+        Ok(Vault { store, cipher: ChaCha20Poly1305::new(Key::from_slice(&key)), writing: std::sync::Mutex::new(()) })
     }
 
     /// Deposits `value` of `field` of `record`, which must open `commitment` under `salt`; refuses anything else.
@@ -153,6 +164,10 @@ impl Vault {
     ) -> Result<(), VaultError> {
         if !commitment.opens(field, salt, value) {
             return Err(VaultError::Mismatch { record: *record, field: field.to_owned() });
+        }
+        let _w = self.lock();
+        if self.store.get(&value_key(record, field))?.is_some() {
+            return Err(VaultError::AlreadyKept { record: *record, field: field.to_owned() });
         }
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(storage)?;
@@ -169,6 +184,11 @@ impl Vault {
             sealed: crate::encoding::base64_encode(&sealed),
         };
         Ok(self.put(aad, &stored)?)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        // A panic while holding it left nothing half-written (each write is one atomic batch).
+        self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn put(&self, key: Vec<u8>, stored: &Stored) -> Result<(), Error> {
@@ -217,6 +237,7 @@ impl Vault {
         }
         let held = self.held(record, field)?;
         if held.is_some() {
+            let _w = self.lock();
             let seq = self.access_log()?.len() as u64;
             let entry = AccessEntry {
                 time: now,
@@ -242,6 +263,7 @@ impl Vault {
     /// Erases `field` of `record` (a lawful request, or its retention ended): the value and salt are gone, a
     /// tombstone says when and why. Returns whether there was a value.
     pub fn erase(&self, record: &RecordId, field: &str, reason: &str, now: Time) -> Result<bool, Error> {
+        let _w = self.lock();
         match self.held(record, field)? {
             Some(Held::Value(_)) => {
                 self.put(value_key(record, field), &Stored::Erased { at: now.0, reason: reason.to_owned() })?;
@@ -254,6 +276,7 @@ impl Vault {
     /// Erases every value kept longer than its field's retention (`days` by field, else
     /// [`DEFAULT_RETENTION_DAYS`]). Returns how many were erased.
     pub fn erase_expired(&self, days: &BTreeMap<String, u32>, now: Time) -> Result<usize, Error> {
+        let _w = self.lock();
         let mut erased = 0;
         for (k, v) in self.store.scan_prefix(b"d")? {
             let Stored::Sealed { stored_at, .. } = serde_json::from_slice::<Stored>(&v).map_err(storage)? else {
@@ -326,6 +349,13 @@ mod tests {
         assert!(
             matches!(v.held(&record, "contact").unwrap(), Some(Held::Erased { ref reason, .. }) if reason == "request 2026-03")
         );
+        assert!(
+            matches!(
+                v.deposit(&record, "contact", &c, &salt, "13800000000", Time(3)),
+                Err(VaultError::AlreadyKept { .. })
+            ),
+            "an erased value is not put back"
+        );
         // A vault opened with another key cannot open what this one sealed.
         let other = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(other.path().join("keys")).unwrap();
@@ -335,6 +365,30 @@ mod tests {
         let stolen =
             Vault::open(&dir.path().join("personal"), &other.path().join("keys").join("personal.key")).unwrap();
         assert!(stolen.held(&RecordId([5; 32]), "contact").is_err());
+    }
+
+    #[test]
+    fn concurrent_reads_each_get_an_access_log_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = std::sync::Arc::new(vault(dir.path()));
+        let salt = [2u8; 16];
+        let c = Personal::commit("contact", &salt, "x");
+        v.deposit(&RecordId([1; 32]), "contact", &c, &salt, "x", Time(0)).unwrap();
+        let reader = crate::SecretKey::from_seed([3; 32]).public();
+        let threads: Vec<_> = (0..8)
+            .map(|n| {
+                let v = v.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        v.read(&RecordId([1; 32]), "contact", (&reader, "R"), &format!("{n}-{i}"), Time(1)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(v.access_log().unwrap().len(), 80);
     }
 
     #[test]

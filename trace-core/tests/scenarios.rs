@@ -2000,4 +2000,37 @@ mod milk_eggs_and_screening {
         // Nothing on the list is blocked by it: it tells regulators where to sample next.
         assert_eq!(f.status(herd_b), Status::Active);
     }
+
+    #[test]
+    fn a_screening_stops_the_screeners_holding_not_the_other_stalls() {
+        let f = Farm::new();
+        let herd = f.herd(&coop(), day(0), "Live pigs", PIG, "10 head");
+        let cuts = f.transform(&coop(), day(1), Process::Slaughter, &[(herd, "1 head")], &[("Pork", MEAT, "80 kg")]);
+        let pork = cuts[0];
+        f.deliver(&coop(), day(1), pork, "40 kg", &market());
+        f.deliver(&coop(), day(1) + 7_200_000, pork, "40 kg", &market_b());
+        f.ok(&market(), day(2), screen(pork, Measurement::Qualitative(Verdict::Fail), Verdict::Fail));
+        let r = f.refused(&market(), day(2), Farm::sell_event(pork, "1 kg"));
+        assert!(matches!(r.facts, Facts::Blocked { block: BlockKind::ScreeningPositive, .. }), "{r}");
+        // The other stall's word is not the first stall's: its part sells until a laboratory or regulator says
+        // otherwise; the page still shows the positive screening.
+        f.ok(&market_b(), day(2), Farm::sell_event(pork, "1 kg"));
+        assert_eq!(f.status(pork), Status::OnHold);
+        // A laboratory's failure stops everyone.
+        let s = f.batch(pork).blocks[0].record;
+        f.ok(&lab(), day(3), lab_test(pork, s, Measurement::Value(900), Verdict::Fail));
+        assert_eq!(f.refused(&market_b(), day(3), Farm::sell_event(pork, "1 kg")).rule, Rule::BatchBlocked);
+    }
+
+    #[test]
+    fn no_transform_makes_milk_or_eggs_of_live_animals() {
+        let f = Farm::new();
+        let hens = f.herd(&coop(), day(0), "Laying hens", ProductClass::Poultry, "100 head");
+        let r = f.refused(
+            &coop(),
+            day(1),
+            Farm::transform_event(Process::Harvest, &[(hens, "1 head")], &[("Eggs", ProductClass::Egg, "10 kg")]),
+        );
+        assert_eq!(r.facts, Facts::ProduceFromHerd { class: ProductClass::Egg });
+    }
 }

@@ -554,7 +554,21 @@ async fn lineage(
     let id = parse_batch(&id)?;
     blocking(move || {
         may_read_batch(&node, &reader, id)?;
-        Ok(Json(LineageResponse::from(&node.ledger.lineage_view(id, direction)?)))
+        let mut view = node.ledger.lineage_view(id, direction)?;
+        if !reader.reads_everything() {
+            // A lineage row names a batch and its holders: only the batches the reader may read. A feed lot's
+            // forward walk would otherwise list every farm fed from it, which is the regulators' recall view.
+            let mut kept = Vec::with_capacity(view.reached.len());
+            for row in view.reached {
+                if let Some(b) = node.ledger.batch(row.id)? {
+                    if node.ledger.reads_batch(&reader, &b)? {
+                        kept.push(row);
+                    }
+                }
+            }
+            view.reached = kept;
+        }
+        Ok(Json(LineageResponse::from(&view)))
     })
     .await
 }

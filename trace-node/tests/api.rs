@@ -180,23 +180,7 @@ async fn bulk_submission_reports_each_record() {
 async fn batch_views_and_lineage_follow_the_read_model() {
     let w = World::new();
     let coop_b = key(9);
-    let admit = w.record(
-        &w.authority,
-        0,
-        vec![],
-        Event::ActorAdmitted(ActorAdmitted {
-            actor: coop_b.public(),
-            name: "Shiqiao vegetable co-op".into(),
-            handle: "shiqiao-coop".parse().unwrap(),
-            roles: vec![Role::Coop],
-            registration: String::new(),
-            location: "溪湖区".into(),
-            contact: None,
-            departments: vec![],
-            licences: vec![],
-        }),
-    );
-    w.node.ledger.append(admit).unwrap();
+    w.admit(&coop_b, "Shiqiao vegetable co-op", "shiqiao-coop", Role::Coop);
     let (r, batch) = w.register_pigs(3);
     let registered = r.id();
     w.node.ledger.append(r).unwrap();
@@ -249,6 +233,74 @@ async fn batch_views_and_lineage_follow_the_read_model() {
     assert_eq!(v[0]["holder"], "Hetao pig co-op");
     let (s, v) = get(&coop_b, format!("/v1/batches/{batch}")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    // A lab that samples the batch does not become a party to its trade.
+    let inspected = w.record(
+        &w.lab,
+        1,
+        vec![w.node.ledger.batch(batch).unwrap().unwrap().head],
+        Event::Inspected(Inspected {
+            batch,
+            sample: "S-1".into(),
+            analyte: "clenbuterol".into(),
+            kind: InspectionKind::Supervisory,
+            result: Measurement::NotDetected,
+            limit_milli: None,
+            unit: "µg/kg".into(),
+            method: "GB/T 22286".into(),
+            verdict: Verdict::Pass,
+            retest_of: None,
+        }),
+    );
+    let inspected_id = inspected.id();
+    w.node.ledger.append(inspected).unwrap();
+    let (s, v) = get(&w.lab, format!("/v1/batches/{batch}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = get(&w.lab, format!("/v1/records/{inspected_id}")).await;
+    assert_eq!(s, StatusCode::OK, "the lab reads what it wrote: {v}");
+    // Lineage rows are the batches the reader may read: a feed lot's forward walk does not list the farms fed.
+    let supplier = key(12);
+    w.admit(&supplier, "Feed mill", "feed-mill", Role::Supplier);
+    let lot = w.record(
+        &supplier,
+        3,
+        vec![],
+        Event::InputLotRegistered(InputLotRegistered {
+            kind: InputKind::Feed,
+            name: "Grower feed".into(),
+            approval_number: "SCXK-1".into(),
+            manufacturer: "Feed mill".into(),
+            lot: "F1".parse().unwrap(),
+            active_substances: vec!["corn".into()],
+            periods: Periods::days(0),
+            prescription_only: false,
+            quantity: "1 t".parse().unwrap(),
+            vet_drug_codes: vec![],
+            expires: None,
+            made_from: vec![],
+        }),
+    );
+    let lot_id = BatchId::derive(&lot.id(), 0);
+    w.node.ledger.append(lot).unwrap();
+    let fed = w.record(
+        &w.coop,
+        0,
+        vec![w.node.ledger.batch(batch).unwrap().unwrap().head],
+        Event::InputApplied(InputApplied {
+            batch,
+            input: lot_id,
+            dose: "10 kg".parse().unwrap(),
+            prescription: None,
+            vet_drug_code: None,
+            note: String::new(),
+            holding: None,
+        }),
+    );
+    w.node.ledger.append(fed).unwrap();
+    let reached = |v: &serde_json::Value| v["reached"].as_array().unwrap().len();
+    let (s, v) = get(&coop_b, format!("/v1/batches/{lot_id}/forward")).await;
+    assert_eq!((s, reached(&v)), (StatusCode::OK, 0), "{v}");
+    let (s, v) = get(&w.regulator, format!("/v1/batches/{lot_id}/forward")).await;
+    assert_eq!((s, reached(&v)), (StatusCode::OK, 1), "{v}");
     let (s, v) = get(&w.market, "/v1/batches/NOT-A-BATCH".into()).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid-value"));
     let missing = BatchId::derive(&RecordId([3; 32]), 0);

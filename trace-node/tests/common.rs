@@ -79,6 +79,27 @@ impl World {
         w
     }
 
+    /// Admits `k` with one role, by the authority.
+    pub fn admit(&self, k: &SecretKey, name: &str, handle: &str, role: Role) {
+        let r = self.record(
+            &self.authority,
+            3,
+            vec![],
+            Event::ActorAdmitted(ActorAdmitted {
+                actor: k.public(),
+                name: name.into(),
+                handle: handle.parse().unwrap(),
+                roles: vec![role],
+                registration: String::new(),
+                location: String::new(),
+                contact: None,
+                departments: vec![],
+                licences: vec![],
+            }),
+        );
+        self.node.ledger.append(r).unwrap();
+    }
+
     pub fn origin(&self) -> Origin {
         self.node.ledger.origin().clone()
     }

@@ -558,6 +558,18 @@ async fn a_sold_batch_s_public_answers_carry_no_restricted_or_personal_field_and
     );
     let sale = sold_to(person(""));
     submit(&w, &w.market, &sale).await;
+    // A correction of the shipment repeats its waybill: its words are for the parties too.
+    let fix = w.record(
+        &w.coop,
+        1,
+        vec![ship.id()],
+        Event::Correction(Correction {
+            target: ship.id(),
+            reason: "waybill WB-SECRET-77 was mistyped".into(),
+            corrected: "Secret farm road 9, gate 2".into(),
+        }),
+    );
+    submit(&w, &w.coop, &fix).await;
     let secrets = ["WB-SECRET-77", "Secret farm road", "Back door", "13800000000", "Zhang", "李四", "13900000000"];
     for path in
         [format!("/v1/public/batches/{batch}/proofs"), format!("/v1/public/batches/{batch}"), format!("/b/{batch}")]

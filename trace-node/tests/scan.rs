@@ -137,23 +137,7 @@ async fn a_cached_scan_answer_never_outlives_a_new_record() {
 async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
     let w = World::new();
     let supplier = key(4);
-    let admit = w.record(
-        &w.authority,
-        3,
-        vec![],
-        Event::ActorAdmitted(ActorAdmitted {
-            actor: supplier.public(),
-            name: "Vet supplies".into(),
-            handle: "vet-supplies".parse().unwrap(),
-            roles: vec![Role::Supplier],
-            registration: String::new(),
-            location: String::new(),
-            contact: None,
-            departments: vec![],
-            licences: vec![],
-        }),
-    );
-    w.node.ledger.append(admit).unwrap();
+    w.admit(&supplier, "Vet supplies", "vet-supplies", Role::Supplier);
     let lot = w.record(
         &supplier,
         3,
@@ -282,23 +266,7 @@ async fn the_scan_cache_never_serves_an_answer_that_a_fresh_build_would_not() {
 async fn milk_from_a_treated_herd_says_it_must_be_destroyed() {
     let w = World::new();
     let supplier = key(11);
-    let admit = w.record(
-        &w.authority,
-        3,
-        vec![],
-        Event::ActorAdmitted(ActorAdmitted {
-            actor: supplier.public(),
-            name: "Vet supplies".into(),
-            handle: "vet-supplies".parse().unwrap(),
-            roles: vec![Role::Supplier],
-            registration: String::new(),
-            location: String::new(),
-            contact: None,
-            departments: vec![],
-            licences: vec![],
-        }),
-    );
-    w.node.ledger.append(admit).unwrap();
+    w.admit(&supplier, "Vet supplies", "vet-supplies", Role::Supplier);
     let lot = w.record(
         &supplier,
         3,

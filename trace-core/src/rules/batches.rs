@@ -8,6 +8,7 @@
 //!   linked to each input in the lineage.
 
 use super::*;
+use crate::values::ProductClass;
 
 impl Ctx<'_, '_> {
     pub(super) fn new_batch(&mut self, output: u32, kind: BatchKind, quantity: Quantity) -> Result<BatchState, Error> {
@@ -110,6 +111,13 @@ impl Ctx<'_, '_> {
             crate::event::Process::Harvest => Action::Harvested,
             _ => Action::Transformed,
         };
+        // Milk and eggs come out of a live herd or flock by `Produced` only, whatever the process is called.
+        let live = inputs.iter().any(|b| {
+            matches!(b.kind, BatchKind::Produce { class: ProductClass::Livestock | ProductClass::Poultry, .. })
+        });
+        if let Some(o) = e.outputs.iter().find(|o| live && matches!(o.class, ProductClass::Dairy | ProductClass::Egg)) {
+            return refuse(Facts::ProduceFromHerd { class: o.class });
+        }
         let mut withdrawals: Vec<Withdrawal> = Vec::new();
         let mut blocks: Vec<Block> = Vec::new();
         let mut applied: Vec<Applied> = Vec::new();

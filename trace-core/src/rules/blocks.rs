@@ -37,7 +37,11 @@ impl Ctx<'_, '_> {
         action: Action,
         counts: impl Fn(&Block) -> bool,
     ) -> Result<(), Error> {
-        if let Some(block) = b.blocks.iter().filter(|x| counts(x)).max_by_key(|x| x.kind == BlockKind::Recalled) {
+        // A block scoped to some holders stops only them (under any of their keys).
+        let stops = |x: &Block| x.holders.is_empty() || x.holders.iter().any(|h| self.is_me(h));
+        if let Some(block) =
+            b.blocks.iter().filter(|x| counts(x) && stops(x)).max_by_key(|x| x.kind == BlockKind::Recalled)
+        {
             return refuse(Facts::Blocked {
                 batch: b.id,
                 label: b.name(),
@@ -53,10 +57,21 @@ impl Ctx<'_, '_> {
 
     /// Places a block on `b` and every descendant.
     pub(super) fn block(&mut self, b: &mut BatchState, kind: BlockKind, reason: &str) -> Result<(), Error> {
+        self.block_for(b, kind, reason, Vec::new())
+    }
+
+    /// Places a block on `b` and every descendant that stops `holders` only (everyone when empty).
+    pub(super) fn block_for(
+        &mut self,
+        b: &mut BatchState,
+        kind: BlockKind,
+        reason: &str,
+        holders: Vec<PublicKey>,
+    ) -> Result<(), Error> {
         if kind == BlockKind::Recalled && b.blocks.iter().any(|x| x.kind == BlockKind::Recalled && x.source == b.id) {
             return refuse(Facts::AlreadyRecalled { batch: b.id });
         }
-        let block = Block { kind, source: b.id, record: self.id, reason: reason.to_owned(), time: self.time };
+        let block = Block { kind, source: b.id, record: self.id, reason: reason.to_owned(), time: self.time, holders };
         b.blocks.push(block.clone());
         let root = b.id;
         self.for_each_descendant(root, |d| d.blocks.push(block.clone()))

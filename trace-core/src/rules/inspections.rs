@@ -92,6 +92,9 @@ impl Ctx<'_, '_> {
                 (true, true) => BlockKind::BannedSubstanceFound,
                 (true, false) => BlockKind::FailedInspection,
             };
+            // A screening is the screener's word: it stops its own holding, not the other holders' of the batch
+            // (an official result stops everyone's).
+            let holders = if official { Vec::new() } else { self.me.clone() };
             let reason = format!(
                 "{} {} {} (limit {}) in sample {}",
                 e.analyte,
@@ -100,7 +103,7 @@ impl Ctx<'_, '_> {
                 milli(e.limit_milli),
                 e.sample
             );
-            self.block(b, kind, &reason)?;
+            self.block_for(b, kind, &reason, holders)?;
         }
         Ok(())
     }

@@ -132,7 +132,10 @@ pub(crate) fn apply(ov: &mut Overlay<'_>, record: &Record, index: u64, accepted:
     let effects = cx.event(&author, acted)?;
     // The read model's index: the author and every party the record names are parties to each batch it acts on
     // or creates (`crate::access`).
-    let parties: Vec<PublicKey> = std::iter::once(cx.author).chain(crate::access::named_parties(&body.event)).collect();
+    // An inspection's author is not made a party: a lab samples any batch, and sampling it is no reason to read its
+    // trade (a screener holds what it screens, and is a party by that).
+    let author = (!matches!(body.event, Event::Inspected(_))).then_some(cx.author);
+    let parties: Vec<PublicKey> = author.into_iter().chain(crate::access::named_parties(&body.event)).collect();
     for b in acted_ids.iter().chain(&effects.created) {
         for p in &parties {
             cx.ov.mark(schema::party(p, *b));

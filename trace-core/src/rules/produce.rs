@@ -77,6 +77,7 @@ impl Ctx<'_, '_> {
                 w.discard_until(process)
             ),
             time: at,
+            holders: Vec::new(),
         }
     }
 

@@ -253,6 +253,7 @@ impl Ctx<'_, '_> {
                             record: self.id,
                             reason: reason.clone(),
                             time: self.time,
+                            holders: Vec::new(),
                         };
                         self.inherit_blocks(&mut o, std::slice::from_ref(&hold))?;
                         self.ov.put_batch(&o);
