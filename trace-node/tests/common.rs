@@ -38,9 +38,10 @@ impl World {
         let data = dir.path().join("data");
         let d = DataDir::init(&data, "node.test.example/ledger".parse().unwrap(), "Test authority").unwrap();
         let authority = d.authority_key().unwrap();
+        let vault = d.vault().unwrap();
         let (coop, market, regulator, lab, processor) = (key(2), key(6), key(8), key(7), key(5));
         let w = World {
-            node: Arc::new(Node::new(d.ledger, d.log_key, d.config.log_key_name, limits)),
+            node: Arc::new(Node::new(d.ledger, d.log_key, d.config.log_key_name, limits).with_vault(vault)),
             dir,
             authority,
             coop,

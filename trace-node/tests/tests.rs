@@ -2,6 +2,7 @@
 
 #![allow(unreachable_pub, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod api;
 mod common;
 mod errors;
