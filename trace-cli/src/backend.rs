@@ -64,11 +64,7 @@ impl Backend {
         match self {
             Backend::Local(d) => {
                 let entry = d.ledger.record(&record)?.ok_or_else(|| Error::NotFound(format!("record {record}")))?;
-                let commitments = trace_core::privacy::commitments(&entry.record.body().event);
-                let Some((_, c)) = commitments.iter().find(|(f, _)| *f == field) else {
-                    bail!("record {record} commits to no {field} field");
-                };
-                d.vault()?.deposit(&record, field, c, salt, value, trace_core::Time::now())?;
+                d.vault()?.deposit_for(&entry.record, field, salt, value, trace_core::Time::now())?;
                 Ok(())
             }
             Backend::Remote(c) => {

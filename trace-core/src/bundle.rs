@@ -763,13 +763,32 @@ fn proof_parts(
     Ok((cp.size(), leaf, entry, proof))
 }
 
-/// A proof file's base64 hashes.
-fn proof_hashes(hashes: &[Cow<'_, str>]) -> Result<Vec<Hash>, ProofFileError> {
-    hashes
+/// A proof file's checkpoint, trusted under `trust`, whose size is the file's `tree_size`.
+fn open_proof_checkpoint(
+    note: &str,
+    log_key: &str,
+    tree_size: u64,
+    trust: &Trust,
+) -> Result<(SignedCheckpoint, Vec<VerifiedSignature>), ProofFileError> {
+    let (signed, cosignatures) = open_trusted(note, log_key, trust)?;
+    let size = signed.checkpoint().size();
+    if tree_size != size {
+        return Err(ProofFileError::SizeMismatch { file: tree_size, checkpoint: size });
+    }
+    Ok((signed, cosignatures))
+}
+
+/// Checks that the leaf hash `leaf` is at `index` of the checkpoint's tree by a proof file's base64 hashes.
+fn check_inclusion(leaf: &Hash, index: u64, cp: &Checkpoint, hashes: &[Cow<'_, str>]) -> Result<(), ProofFileError> {
+    if index >= cp.size() {
+        return Err(ProofFileError::IndexOutOfRange { index, size: cp.size() });
+    }
+    let proof = hashes
         .iter()
         .enumerate()
         .map(|(i, h)| base64_decode(h).and_then(|h| Hash::try_from(h).ok()).ok_or(ProofFileError::BadProofHash(i)))
-        .collect()
+        .collect::<Result<Vec<Hash>, _>>()?;
+    merkle::verify_inclusion(leaf, index, cp.size(), &proof, cp.root()).map_err(ProofFileError::Proof)
 }
 
 /// The public proof of entry `index` whose record carries restricted fields (`crate::privacy`): the leaf's hash and
@@ -822,19 +841,12 @@ pub fn verify_withheld_proof(json: &[u8], trust: &Trust) -> Result<VerifiedWithh
     if file.kind != WITHHELD_PROOF_TYPE {
         return Err(ProofFileError::Json(format!("type is not \"{WITHHELD_PROOF_TYPE}\"")));
     }
-    let (signed, _) = open_trusted(&file.checkpoint, &file.log_key, trust)?;
+    let (signed, _) = open_proof_checkpoint(&file.checkpoint, &file.log_key, file.tree_size, trust)?;
     let cp = signed.checkpoint();
-    if file.tree_size != cp.size() {
-        return Err(ProofFileError::SizeMismatch { file: file.tree_size, checkpoint: cp.size() });
-    }
-    if file.index >= cp.size() {
-        return Err(ProofFileError::IndexOutOfRange { index: file.index, size: cp.size() });
-    }
     let leaf = base64_decode(&file.leaf_hash)
         .and_then(|h| Hash::try_from(h).ok())
         .ok_or_else(|| ProofFileError::Json("leaf_hash is not the base64 of 32 bytes".into()))?;
-    let proof = proof_hashes(&file.inclusion_proof)?;
-    merkle::verify_inclusion(&leaf, file.index, cp.size(), &proof, cp.root()).map_err(ProofFileError::Proof)?;
+    check_inclusion(&leaf, file.index, cp, &file.inclusion_proof)?;
     Ok(VerifiedWithheld { index: file.index, event: file.event.into_owned(), checkpoint: cp.clone() })
 }
 
@@ -868,11 +880,8 @@ pub fn verify_proof_file(json: &[u8], trust: &Trust) -> Result<VerifiedProof, Pr
     if file.kind != PROOF_FILE_TYPE {
         return Err(ProofFileError::Json(format!("type is not \"{PROOF_FILE_TYPE}\"")));
     }
-    let (signed, cosignatures) = open_trusted(&file.checkpoint, &file.log_key, trust)?;
+    let (signed, cosignatures) = open_proof_checkpoint(&file.checkpoint, &file.log_key, file.tree_size, trust)?;
     let cp = signed.checkpoint();
-    if file.tree_size != cp.size() {
-        return Err(ProofFileError::SizeMismatch { file: file.tree_size, checkpoint: cp.size() });
-    }
     let (entry, leaf, _) = decode_entry(&file.entry).map_err(ProofFileError::Entry)?;
     let body = entry.record.body();
     if body.origin.as_str() != cp.origin() {
@@ -882,11 +891,6 @@ pub fn verify_proof_file(json: &[u8], trust: &Trust) -> Result<VerifiedProof, Pr
         .record
         .verify_signature()
         .map_err(|_| ProofFileError::Entry(EntryFault::BadSignature { author: body.author }))?;
-    if entry.index >= cp.size() {
-        return Err(ProofFileError::IndexOutOfRange { index: entry.index, size: cp.size() });
-    }
-    let proof = proof_hashes(&file.inclusion_proof)?;
-    merkle::verify_inclusion(&encoding::leaf_hash(&leaf), entry.index, cp.size(), &proof, cp.root())
-        .map_err(ProofFileError::Proof)?;
+    check_inclusion(&encoding::leaf_hash(&leaf), entry.index, cp, &file.inclusion_proof)?;
     Ok(VerifiedProof { entry, checkpoint: cp.clone(), log_key: signed.log_key().clone(), cosignatures })
 }

@@ -35,6 +35,14 @@ pub enum VaultError {
         /// The field.
         field: String,
     },
+    /// The record carries no commitment for the field.
+    #[error("record {record} commits to no {field} field")]
+    NoCommitment {
+        /// The record.
+        record: RecordId,
+        /// The field.
+        field: String,
+    },
     /// A read without a reason.
     #[error("a read of personal data needs a reason")]
     NoReason,
@@ -150,6 +158,24 @@ impl Vault {
         };
         let store = crate::SledStore::open(dir)?;
         Ok(Vault { store, cipher: ChaCha20Poly1305::new(Key::from_slice(&key)), writing: std::sync::Mutex::new(()) })
+    }
+
+    /// Deposits `value` of `field` of `record`, which must open the record's commitment for that field
+    /// ([`crate::privacy::commitments`]) under `salt`.
+    pub fn deposit_for(
+        &self,
+        record: &crate::Record,
+        field: &str,
+        salt: &[u8; 16],
+        value: &str,
+        now: Time,
+    ) -> Result<(), VaultError> {
+        let id = record.id();
+        let commitments = crate::privacy::commitments(&record.body().event);
+        let Some((_, commitment)) = commitments.iter().find(|(f, _)| *f == field) else {
+            return Err(VaultError::NoCommitment { record: id, field: field.to_owned() });
+        };
+        self.deposit(&id, field, commitment, salt, value, now)
     }
 
     /// Deposits `value` of `field` of `record`, which must open `commitment` under `salt`; refuses anything else.

@@ -58,15 +58,11 @@ async fn deposit(
                 "only the author of record {record} deposits its personal values"
             )));
         }
-        let commitments = trace_core::privacy::commitments(&entry.record.body().event);
-        let Some((_, commitment)) = commitments.iter().find(|(f, _)| *f == d.field) else {
-            return Err(ApiError::InvalidValue(format!("record {record} commits to no {} field", d.field)));
-        };
         let salt: [u8; 16] = hex::decode(&d.salt)
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or_else(|| ApiError::InvalidValue("salt is not 32 hex digits".into()))?;
-        vault(&node)?.deposit(&record, &d.field, commitment, &salt, &d.value, Time::now()).map_err(vault_error)?;
+        vault(&node)?.deposit_for(&entry.record, &d.field, &salt, &d.value, Time::now()).map_err(vault_error)?;
         Ok((StatusCode::CREATED, Json(serde_json::json!({"record": record, "field": d.field}))).into_response())
     })
     .await
