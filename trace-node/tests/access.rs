@@ -37,26 +37,7 @@ async fn every_route_answers_whom_this_table_says() {
     let (gtin, lot) = (reg.gtin.clone().unwrap(), reg.lot.clone().unwrap());
     w.node.ledger.append(r).unwrap();
     let code = "202611010123400000000777";
-    let drug = w.record(
-        &supplier,
-        2,
-        vec![],
-        Event::InputLotRegistered(InputLotRegistered {
-            kind: InputKind::VetDrug,
-            name: "Amoxicillin".into(),
-            approval_number: "兽药字(2021)060011234".into(),
-            manufacturer: "Liaoning".into(),
-            lot: "A1".parse().unwrap(),
-            active_substances: vec!["amoxicillin".into()],
-            periods: Periods::days(28),
-            prescription_only: false,
-            quantity: "10 box".parse().unwrap(),
-            vet_drug_codes: vec![code.parse().unwrap()],
-            expires: None,
-            made_from: vec![],
-        }),
-    );
-    w.node.ledger.append(drug).unwrap();
+    w.register_lot(&supplier, 2, InputLotRegistered { vet_drug_codes: vec![code.parse().unwrap()], ..amoxicillin() });
     // A farmer admitted with a contact, kept off the log.
     let salt = [5u8; 16];
     let farmer = w.record(

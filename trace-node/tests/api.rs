@@ -260,11 +260,10 @@ async fn batch_views_and_lineage_follow_the_read_model() {
     // Lineage rows are the batches the reader may read: a feed lot's forward walk does not list the farms fed.
     let supplier = key(12);
     w.admit(&supplier, "Feed mill", "feed-mill", Role::Supplier);
-    let lot = w.record(
+    let lot_id = w.register_lot(
         &supplier,
         3,
-        vec![],
-        Event::InputLotRegistered(InputLotRegistered {
+        InputLotRegistered {
             kind: InputKind::Feed,
             name: "Grower feed".into(),
             approval_number: "SCXK-1".into(),
@@ -272,15 +271,10 @@ async fn batch_views_and_lineage_follow_the_read_model() {
             lot: "F1".parse().unwrap(),
             active_substances: vec!["corn".into()],
             periods: Periods::days(0),
-            prescription_only: false,
             quantity: "1 t".parse().unwrap(),
-            vet_drug_codes: vec![],
-            expires: None,
-            made_from: vec![],
-        }),
+            ..amoxicillin()
+        },
     );
-    let lot_id = BatchId::derive(&lot.id(), 0);
-    w.node.ledger.append(lot).unwrap();
     let fed = w.record(
         &w.coop,
         0,

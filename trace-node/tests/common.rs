@@ -80,6 +80,14 @@ impl World {
         w
     }
 
+    /// Registers `lot` as `supplier`, claimed `days_ago` days before now; its id.
+    pub fn register_lot(&self, supplier: &SecretKey, days_ago: u64, lot: InputLotRegistered) -> BatchId {
+        let r = self.record(supplier, days_ago, vec![], Event::InputLotRegistered(lot));
+        let id = BatchId::derive(&r.id(), 0);
+        self.node.ledger.append(r).unwrap();
+        id
+    }
+
     /// Admits `k` with one role, by the authority.
     pub fn admit(&self, k: &SecretKey, name: &str, handle: &str, role: Role) {
         let r = self.record(
@@ -181,4 +189,22 @@ pub async fn send_json(app: axum::Router, req: Request<Body>) -> (StatusCode, se
 
 pub fn code(v: &serde_json::Value) -> &str {
     v["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {v}"))
+}
+
+/// Ten boxes of amoxicillin with a 28-day withdrawal; tests change the fields they need.
+pub fn amoxicillin() -> InputLotRegistered {
+    InputLotRegistered {
+        kind: InputKind::VetDrug,
+        name: "Amoxicillin".into(),
+        approval_number: "兽药字(2021)060011234".into(),
+        manufacturer: "Liaoning".into(),
+        lot: "A1".parse().unwrap(),
+        active_substances: vec!["amoxicillin".into()],
+        periods: Periods::days(28),
+        prescription_only: false,
+        quantity: "10 box".parse().unwrap(),
+        vet_drug_codes: vec![],
+        expires: None,
+        made_from: vec![],
+    }
 }

@@ -138,27 +138,7 @@ async fn a_cached_scan_answer_expires_when_a_withdrawal_period_ends() {
     let w = World::new();
     let supplier = key(4);
     w.admit(&supplier, "Vet supplies", "vet-supplies", Role::Supplier);
-    let lot = w.record(
-        &supplier,
-        3,
-        vec![],
-        Event::InputLotRegistered(InputLotRegistered {
-            kind: InputKind::VetDrug,
-            name: "Amoxicillin".into(),
-            approval_number: "兽药字(2021)060011234".into(),
-            manufacturer: "Liaoning".into(),
-            lot: "A1".parse().unwrap(),
-            active_substances: vec!["amoxicillin".into()],
-            periods: trace_core::Periods::days(28),
-            prescription_only: false,
-            quantity: "10 box".parse().unwrap(),
-            vet_drug_codes: vec![],
-            expires: None,
-            made_from: vec![],
-        }),
-    );
-    let lot_id = BatchId::derive(&lot.id(), 0);
-    w.node.ledger.append(lot).unwrap();
+    let lot_id = w.register_lot(&supplier, 3, amoxicillin());
     let (r, batch) = w.register_pigs(2);
     w.node.ledger.append(r.clone()).unwrap();
     let dose = w.record(
@@ -267,27 +247,18 @@ async fn milk_from_a_treated_herd_says_it_must_be_destroyed() {
     let w = World::new();
     let supplier = key(11);
     w.admit(&supplier, "Vet supplies", "vet-supplies", Role::Supplier);
-    let lot = w.record(
+    let lot_id = w.register_lot(
         &supplier,
         3,
-        vec![],
-        Event::InputLotRegistered(InputLotRegistered {
-            kind: InputKind::VetDrug,
+        InputLotRegistered {
             name: "Oxytetracycline injection".into(),
             approval_number: "兽药字(2022)150010001".into(),
-            manufacturer: "Liaoning".into(),
             lot: "OX1".parse().unwrap(),
             active_substances: vec!["oxytetracycline".into()],
             periods: Periods { meat_days: 28, milk_hours: Some(168), egg_days: None },
-            prescription_only: false,
-            quantity: "10 box".parse().unwrap(),
-            vet_drug_codes: vec![],
-            expires: None,
-            made_from: vec![],
-        }),
+            ..amoxicillin()
+        },
     );
-    let lot_id = BatchId::derive(&lot.id(), 0);
-    w.node.ledger.append(lot).unwrap();
     let (r, herd) = w.register_pigs(2);
     w.node.ledger.append(r.clone()).unwrap();
     let dose = w.record(
